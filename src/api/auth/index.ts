@@ -1,0 +1,8 @@
+export {
+  AuthPolicy,
+  checkBindSafety,
+  isLoopbackHost,
+  type Principal,
+  type Credentials,
+} from './policy.js';
+export { roleAllows, type Requirement, type Role } from './roles.js';

@@ -1,0 +1,113 @@
+/**
+ * One authentication policy for every edge. With API keys configured, a request must carry
+ * `Authorization: Bearer <key>` or `X-API-Key: <key>`; keys are compared as SHA-256 digests in
+ * constant time. Without any credential configured the daemon only listens on loopback (the
+ * daemon refuses other hosts unless `server.auth.insecure`), and callers get the admin role.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { ServerConfig } from '../../config/index.js';
+import { DaemonError } from '../../shared/index.js';
+import { roleAllows, type Requirement, type Role } from './roles.js';
+
+export interface Principal {
+  name: string;
+  role: Role;
+}
+
+export interface Credentials {
+  authorization?: string | undefined;
+  apiKey?: string | undefined;
+  remoteAddress?: string | undefined;
+}
+
+interface StoredKey {
+  name: string;
+  role: Role;
+  digest: Buffer;
+}
+
+export class AuthPolicy {
+  private readonly keys: StoredKey[];
+  private readonly open: boolean;
+
+  constructor(server: Pick<ServerConfig, 'auth' | 'host'>) {
+    this.keys = server.auth.api_keys.map((k) => ({
+      name: k.name,
+      role: k.role,
+      digest:
+        k.key_sha256 !== undefined
+          ? Buffer.from(k.key_sha256.toLowerCase(), 'hex')
+          : sha256(k.key ?? ''),
+    }));
+    this.open = this.keys.length === 0;
+  }
+
+  get requiresCredentials(): boolean {
+    return !this.open;
+  }
+
+  /** The caller's principal, or a DaemonError (unauthenticated / forbidden) for this requirement. */
+  authorize(credentials: Credentials, required: Requirement): Principal {
+    if (required === 'public') return { name: 'anonymous', role: 'viewer' };
+    const principal = this.authenticate(credentials);
+    if (!roleAllows(principal.role, required)) {
+      throw new DaemonError(
+        'forbidden',
+        `the ${principal.role} role cannot do this; it needs ${required}`,
+        {
+          details: { role: principal.role, required },
+        },
+      );
+    }
+    return principal;
+  }
+
+  private authenticate(credentials: Credentials): Principal {
+    if (this.open) return { name: 'local', role: 'admin' };
+    const presented = bearer(credentials.authorization) ?? credentials.apiKey;
+    if (presented === undefined || presented === '') {
+      throw new DaemonError(
+        'unauthenticated',
+        'this daemon requires an API key: send Authorization: Bearer <key> (or X-API-Key)',
+      );
+    }
+    const digest = sha256(presented);
+    let match: StoredKey | undefined;
+    for (const key of this.keys) {
+      // Compare against every key, so timing does not reveal which (if any) matched.
+      if (timingSafeEqual(key.digest, digest) && match === undefined) match = key;
+    }
+    if (!match) throw new DaemonError('unauthenticated', 'the API key is not valid');
+    return { name: match.name, role: match.role };
+  }
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  return match?.[1]?.trim();
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** True for 127.0.0.0/8, ::1, localhost and IPv4-mapped loopback. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost') return true;
+  if (h === '::1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}
+
+/** Refuses a non-loopback listener without credentials unless the operator opted in. */
+export function checkBindSafety(server: Pick<ServerConfig, 'auth' | 'host'>): void {
+  const hasAuth = server.auth.api_keys.length > 0 || server.auth.jwt !== undefined;
+  if (!hasAuth && !server.auth.insecure && !isLoopbackHost(server.host)) {
+    throw new DaemonError(
+      'config_invalid',
+      `server.host is ${server.host}, which is reachable from other machines, but no server.auth is configured; add server.auth.api_keys, bind to 127.0.0.1, or set server.auth.insecure: true to accept an open API`,
+    );
+  }
+}

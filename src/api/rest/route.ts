@@ -1,0 +1,41 @@
+/**
+ * Routes are data: method, path, required role, zod schemas for params, query, body and the
+ * success response, and a handler that calls the app facade. The same table registers the
+ * routes and documents them (the OpenAPI document is generated from it).
+ */
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import type { Requirement } from '../auth/index.js';
+
+export type Method = 'get' | 'post';
+
+export interface HandlerInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  context: Context;
+}
+
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+  method: Method;
+  /** Hono path syntax: `/api/v1/processes/:name`. */
+  path: string;
+  summary: string;
+  role: Requirement;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** The success body (for documentation and contract tests). Omit for streams. */
+  response?: z.ZodType;
+  /** Success status (default 200). */
+  status?: 200 | 201 | 202;
+  /** Returns a JSON-able value, or a Response for streams. */
+  handler(input: HandlerInput<P, Q, B>): unknown;
+}
+
+/** Keeps each route's type parameters while collecting them in one array. */
+export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
+  spec: RouteSpec<P, Q, B>,
+): RouteSpec {
+  return spec as unknown as RouteSpec;
+}

@@ -1,0 +1,55 @@
+/** Text output of the CLI: tables like `pm2 ls`, durations like `3h12m`. */
+import type { InstanceView, LogLineView, ProcessSummary } from '../app/index.js';
+
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function formatUptime(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${seconds % 60 ? `${seconds % 60}s` : ''}`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours}h${minutes % 60 ? `${minutes % 60}m` : ''}`;
+  const days = Math.floor(hours / 24);
+  return `${days}d${hours % 24 ? `${hours % 24}h` : ''}`;
+}
+
+export function statusTable(
+  processes: Array<{ summary: ProcessSummary; instances: InstanceView[] }>,
+): string {
+  const rows: string[][] = [];
+  for (const { summary, instances } of processes) {
+    if (instances.length === 0) {
+      rows.push([summary.name, '-', '-', summary.status, '-', '-', '-', String(summary.restarts)]);
+    }
+    for (const instance of instances) {
+      rows.push([
+        summary.name,
+        String(instance.index),
+        instance.id,
+        instance.status +
+          (instance.status === 'backoff' && instance.next_attempt_at
+            ? ` (next ${new Date(instance.next_attempt_at).toISOString().slice(11, 19)})`
+            : ''),
+        instance.pid === null ? '-' : String(instance.pid),
+        instance.port === null ? '-' : String(instance.port),
+        formatUptime(instance.uptime_seconds),
+        String(instance.restarts),
+      ]);
+    }
+  }
+  return table(['name', 'instance', 'id', 'state', 'pid', 'port', 'uptime', 'restarts'], rows);
+}
+
+export function formatLogLine(line: LogLineView, showInstance: boolean): string {
+  const prefix = showInstance ? `${line.process}/${line.instance} ` : '';
+  return `${prefix}${line.time.slice(11, 23)} ${line.stream === 'out' ? '   ' : line.stream} ${line.text}`;
+}

@@ -1,0 +1,276 @@
+/**
+ * The `gowinproc` command line. Every command except `run`, `config` and `keygen`-style local
+ * work talks to the daemon over its REST API through DaemonClient. `--json` prints the API's
+ * answer as it is. The daemon itself is started by `run`, injected by the composition root.
+ */
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { loadConfigFile, printConfig, presentConfig, type PathsConfig } from '../config/index.js';
+import { DaemonClient } from '../client/index.js';
+import { DaemonError } from '../shared/index.js';
+import { formatLogLine, statusTable } from './format.js';
+import { resolveTarget, type TargetOptions } from './target.js';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface RunCommandOptions {
+  configPath: string;
+  paths: Partial<PathsConfig>;
+}
+
+export interface CliDeps extends CliIo {
+  /** Runs the daemon in the foreground; resolves with the exit code. */
+  runDaemon(options: RunCommandOptions): Promise<number>;
+  version: string;
+}
+
+export function buildCli(deps: CliDeps): Command {
+  const out = (text: string): void => void deps.stdout.write(`${text}\n`);
+  const json = (value: unknown): void => out(JSON.stringify(value, null, 2));
+
+  const program = new Command('gowinproc')
+    .description('Process manager for long-running services: start, watch, restart, scale, log.')
+    .version(deps.version, '-v, --version')
+    .showHelpAfterError()
+    .configureOutput({
+      writeOut: (s) => deps.stdout.write(s),
+      writeErr: (s) => deps.stderr.write(s),
+    });
+
+  const clientFor = async (command: Command): Promise<DaemonClient> => {
+    const options = command.optsWithGlobals<TargetOptions>();
+    const target = await resolveTarget(options, deps.env);
+    return new DaemonClient({ baseUrl: target.baseUrl, apiKey: target.apiKey });
+  };
+
+  const withTarget = (command: Command): Command =>
+    command
+      .option('-c, --config <file>', 'config file of the daemon to talk to (for its address)')
+      .option('--url <url>', 'daemon API URL (default from the config, else http://127.0.0.1:8080)')
+      .option('--host <host>', 'daemon API host')
+      .option('--port <port>', 'daemon API port')
+      .addOption(new Option('--api-key <key>', 'API key (or GOWINPROC_API_KEY)'));
+
+  program
+    .command('run')
+    .description('run the daemon in the foreground')
+    .option('-c, --config <file>', 'config file', 'config.yaml')
+    .option('--certs <dir>', 'certificates directory (overrides paths.certs)')
+    .option('--keys <dir>', 'keys directory (overrides paths.keys)')
+    .option('--data <dir>', 'data directory: state, lock (overrides paths.data)')
+    .option('--binaries <dir>', 'installed releases directory (overrides paths.binaries)')
+    .option('--logs <dir>', 'logs directory (overrides paths.logs)')
+    .action(async (options: { config: string } & Partial<Record<keyof PathsConfig, string>>) => {
+      const paths: Partial<PathsConfig> = {};
+      for (const key of ['certs', 'keys', 'data', 'binaries', 'logs'] as const) {
+        const value = options[key];
+        if (value !== undefined) paths[key] = resolve(value);
+      }
+      process.exitCode = await deps.runDaemon({ configPath: options.config, paths });
+    });
+
+  withTarget(
+    program.command('status').alias('ls').description('list processes and instances (like pm2 ls)'),
+  )
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const client = await clientFor(command);
+      const list = await client.processes();
+      const details = await Promise.all(list.processes.map((name) => client.process(name)));
+      if (options.json) return json({ processes: details });
+      out(statusTable(details.map((d) => ({ summary: d, instances: d.instances }))));
+    });
+
+  withTarget(
+    program
+      .command('describe')
+      .description('one process in detail: config, instances, recent events'),
+  )
+    .argument('<name>', 'process name')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { json?: boolean }, command: Command) => {
+      const detail = await (await clientFor(command)).process(name);
+      if (options.json) return json(detail);
+      out(statusTable([{ summary: detail, instances: detail.instances }]));
+      out(
+        `\nstatus: ${detail.status}   ready ${detail.ready_count}/${detail.desired}   min ${detail.min_instances}   max ${detail.max_instances}`,
+      );
+      for (const event of detail.events.slice(-10))
+        out(
+          `  ${new Date(event.at).toISOString()} ${event.type} ${'instance' in event ? event.instance : ''} ${'to' in event ? `-> ${event.to}` : ''} ${'reason' in event && event.reason ? `(${event.reason})` : ''}`,
+        );
+    });
+
+  withTarget(program.command('start').description('start one more instance of a process'))
+    .argument('<name>', 'process name')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { json?: boolean }, command: Command) => {
+      const result = await (await clientFor(command)).start(name);
+      if (options.json) return json(result);
+      out(
+        `${name}: started instance ${result.instance.index} (${result.instance.id}), pid ${result.instance.pid ?? '-'}, port ${result.instance.port ?? '-'}`,
+      );
+    });
+
+  withTarget(
+    program.command('stop').description('stop all instances of a process, or one with --instance'),
+  )
+    .argument('<name>', 'process name')
+    .option('-i, --instance <id>', 'instance id or index')
+    .option('--json', 'print JSON')
+    .action(
+      async (name: string, options: { instance?: string; json?: boolean }, command: Command) => {
+        const result = await (
+          await clientFor(command)
+        ).stop(name, options.instance ? { instance_id: options.instance } : {});
+        if (options.json) return json(result);
+        out(
+          `${name}: ${options.instance ? `instance ${options.instance} stopped` : 'all instances stopped'}`,
+        );
+      },
+    );
+
+  withTarget(
+    program
+      .command('restart')
+      .description('zero-downtime restart of a process (one instance at a time), or one instance'),
+  )
+    .argument('<name>', 'process name')
+    .option('-i, --instance <id>', 'instance id or index')
+    .option('--json', 'print JSON')
+    .action(
+      async (name: string, options: { instance?: string; json?: boolean }, command: Command) => {
+        const result = await (
+          await clientFor(command)
+        ).restart(name, options.instance ? { instance_id: options.instance } : {});
+        if (options.json) return json(result);
+        out(`${name}: restarted; ${result.process.ready_count}/${result.process.desired} ready`);
+      },
+    );
+
+  withTarget(program.command('scale').description('set the number of instances'))
+    .argument('<name>', 'process name')
+    .argument('<count>', 'instances', (value) => {
+      if (!/^\d+$/.test(value))
+        throw new DaemonError(
+          'invalid_argument',
+          `count must be a whole number, got ${JSON.stringify(value)}`,
+        );
+      return Number(value);
+    })
+    .option('--json', 'print JSON')
+    .action(async (name: string, count: number, options: { json?: boolean }, command: Command) => {
+      const result = await (await clientFor(command)).scale(name, count);
+      if (options.json) return json(result);
+      out(`${name}: ${result.message}`);
+    });
+
+  withTarget(program.command('logs').description("print a process's logs; -f follows new lines"))
+    .argument('<name>', 'process name')
+    .option('-f, --follow', 'keep printing new lines')
+    .option('-i, --instance <id>', 'instance id or index')
+    .option('-n, --tail <lines>', 'lines to print first', '200')
+    .option('--json', 'print JSON (one object per line with -f)')
+    .action(
+      async (
+        name: string,
+        options: { follow?: boolean; instance?: string; tail: string; json?: boolean },
+        command: Command,
+      ) => {
+        const client = await clientFor(command);
+        const tail = Number(options.tail);
+        if (!Number.isInteger(tail) || tail < 0)
+          throw new DaemonError(
+            'invalid_argument',
+            `--tail must be a whole number, got ${options.tail}`,
+          );
+        const showInstance = options.instance === undefined;
+        if (!options.follow) {
+          const result = await client.logs(name, { instance: options.instance, tail });
+          if (options.json) return json(result);
+          for (const line of result.lines) out(formatLogLine(line, showInstance));
+          return;
+        }
+        const abort = new AbortController();
+        const onSignal = (): void => abort.abort();
+        process.once('SIGINT', onSignal);
+        try {
+          await client.followLogs(
+            name,
+            { instance: options.instance, tail },
+            (line) => out(options.json ? JSON.stringify(line) : formatLogLine(line, showInstance)),
+            abort.signal,
+          );
+        } finally {
+          process.off('SIGINT', onSignal);
+        }
+      },
+    );
+
+  withTarget(program.command('reload').description('re-read the config file and apply the changes'))
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const result = await (await clientFor(command)).reload();
+      if (options.json) return json(result);
+      out(result.message);
+      if (result.restartRequired.length > 0)
+        out(`restart the daemon to apply changes to: ${result.restartRequired.join(', ')}`);
+    });
+
+  withTarget(program.command('shutdown').description('stop every instance and the daemon')).action(
+    async (_options: unknown, command: Command) => {
+      await (await clientFor(command)).shutdown();
+      out('daemon is shutting down');
+    },
+  );
+
+  const config = program.command('config').description('check or print a config file');
+  config
+    .command('check')
+    .description('validate a config file; lists every problem with its line')
+    .argument('[file]', 'config file', 'config.yaml')
+    .action(async (file: string) => {
+      const loaded = await loadConfigFile(file, { env: deps.env });
+      out(
+        `${loaded.source}: OK (${loaded.processes.length} process${loaded.processes.length === 1 ? '' : 'es'}, ${loaded.load_balancers.length} load balancer${loaded.load_balancers.length === 1 ? '' : 's'})`,
+      );
+    });
+  config
+    .command('print')
+    .description('print the normalised config: every default filled in, secrets masked')
+    .argument('[file]', 'config file', 'config.yaml')
+    .option('--json', 'print JSON')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const loaded = await loadConfigFile(file, { env: deps.env });
+      if (options.json) return json(presentConfig(loaded));
+      deps.stdout.write(printConfig(loaded));
+    });
+
+  return program;
+}
+
+/** Runs the CLI; prints errors as one clear line and returns the exit code. */
+export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
+  const program = buildCli(deps);
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (
+      code === 'commander.helpDisplayed' ||
+      code === 'commander.version' ||
+      code === 'commander.help'
+    )
+      return 0;
+    if (typeof code === 'string' && code.startsWith('commander.')) return 2;
+    const failure = DaemonError.from(error);
+    deps.stderr.write(`error: ${failure.message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Where the CLI finds the daemon: --url, else --host/--port, else GOWINPROC_URL, else the
+ * server section of --config (or ./config.yaml when present), else http://127.0.0.1:8080.
+ */
+import { existsSync } from 'node:fs';
+import { loadConfigFile } from '../config/index.js';
+
+export interface TargetOptions {
+  url?: string | undefined;
+  host?: string | undefined;
+  port?: string | undefined;
+  config?: string | undefined;
+  apiKey?: string | undefined;
+}
+
+export interface Target {
+  baseUrl: string;
+  apiKey: string | undefined;
+}
+
+export async function resolveTarget(
+  options: TargetOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Target> {
+  const apiKey = options.apiKey ?? env['GOWINPROC_API_KEY'];
+  if (options.url) return { baseUrl: options.url, apiKey };
+  let host = options.host;
+  let port = options.port;
+  if (!host || !port) {
+    if (!options.host && !options.port && env['GOWINPROC_URL'])
+      return { baseUrl: env['GOWINPROC_URL'], apiKey };
+    const file = options.config ?? (existsSync('config.yaml') ? 'config.yaml' : undefined);
+    if (file) {
+      const config = await loadConfigFile(file, { env });
+      host ??= config.server.host;
+      port ??= String(config.server.port);
+    }
+  }
+  host = clientHost(host ?? '127.0.0.1');
+  return { baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port ?? '8080'}`, apiKey };
+}
+
+/** A wildcard listen address is reached through loopback. */
+function clientHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}

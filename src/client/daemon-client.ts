@@ -1,0 +1,201 @@
+/**
+ * A typed client of the daemon's REST API, used by the CLI (and the tray). Errors come back as
+ * DaemonError with the daemon's code; an unreachable daemon is `daemon_unreachable`.
+ */
+import type { InstanceView, LogLineView, ProcessDetail, ProcessSummary } from '../app/index.js';
+import { DaemonError, isErrorCode } from '../shared/index.js';
+
+export interface ClientOptions {
+  baseUrl: string;
+  apiKey?: string | undefined;
+  /** Per-request timeout for ordinary calls (ms). Streams have none. */
+  timeoutMs?: number;
+}
+
+export interface DaemonStatus {
+  status: string;
+  processes: number;
+  total_instances: number;
+  running_instances: number;
+  ready_instances: number;
+  version: string;
+  uptime: number;
+  pid: number;
+}
+
+export interface ReloadResult {
+  message: string;
+  added: string[];
+  removed: string[];
+  changed: string[];
+  restartRequired: string[];
+}
+
+export class DaemonClient {
+  readonly baseUrl: string;
+
+  constructor(private readonly options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  status(): Promise<DaemonStatus> {
+    return this.request('GET', '/api/v1/status');
+  }
+
+  processes(): Promise<{ processes: string[]; count: number; items: ProcessSummary[] }> {
+    return this.request('GET', '/api/v1/processes');
+  }
+
+  process(name: string): Promise<ProcessDetail> {
+    return this.request('GET', `/api/v1/processes/${encodeURIComponent(name)}`);
+  }
+
+  start(name: string): Promise<{ message: string; instance: InstanceView }> {
+    return this.request('POST', `/api/v1/processes/${encodeURIComponent(name)}/start`);
+  }
+
+  stop(
+    name: string,
+    options: { instance_id?: string; all?: boolean } = {},
+  ): Promise<{ message: string }> {
+    return this.request('POST', `/api/v1/processes/${encodeURIComponent(name)}/stop`, options);
+  }
+
+  restart(
+    name: string,
+    options: { instance_id?: string } = {},
+  ): Promise<{ message: string; process: ProcessDetail }> {
+    return this.request('POST', `/api/v1/processes/${encodeURIComponent(name)}/restart`, options);
+  }
+
+  scale(name: string, instances: number): Promise<{ message: string; process: ProcessDetail }> {
+    return this.request('POST', `/api/v1/processes/${encodeURIComponent(name)}/scale`, {
+      instances,
+    });
+  }
+
+  logs(
+    name: string,
+    options: { instance?: string | undefined; tail?: number | undefined } = {},
+  ): Promise<{ process: string; lines: LogLineView[] }> {
+    return this.request(
+      'GET',
+      `/api/v1/processes/${encodeURIComponent(name)}/logs${query({ instance: options.instance, tail: options.tail })}`,
+    );
+  }
+
+  /** Streams log lines (the tail first) until `signal` aborts or the daemon closes the stream. */
+  async followLogs(
+    name: string,
+    options: { instance?: string | undefined; tail?: number | undefined },
+    onLine: (line: LogLineView) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const path = `/api/v1/processes/${encodeURIComponent(name)}/logs${query({ instance: options.instance, tail: options.tail, follow: 1 })}`;
+    const response = await this.send('GET', path, undefined, signal);
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trimStart())
+            .join('\n');
+          if (data) onLine(JSON.parse(data) as LogLineView);
+        }
+      }
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw error;
+    }
+  }
+
+  reload(): Promise<ReloadResult> {
+    return this.request('POST', '/api/v1/reload');
+  }
+
+  shutdown(): Promise<{ status: string }> {
+    return this.request('POST', '/shutdown');
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const response = await this.send(
+      method,
+      path,
+      body,
+      AbortSignal.timeout(this.options.timeoutMs ?? 120_000),
+    );
+    return (await response.json()) as T;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.options.apiKey) headers['authorization'] = `Bearer ${this.options.apiKey}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError') {
+        throw new DaemonError(
+          'daemon_unreachable',
+          `the daemon at ${this.baseUrl} did not answer in time`,
+          { cause: error },
+        );
+      }
+      throw new DaemonError(
+        'daemon_unreachable',
+        `no gowinproc daemon answers at ${this.baseUrl} (${causeOf(error)}); start one with "gowinproc run --config <file>", or point the CLI at it with --url / --config`,
+        { cause: error },
+      );
+    }
+    if (!response.ok) {
+      let payload: { error?: unknown; code?: unknown } = {};
+      try {
+        payload = (await response.json()) as typeof payload;
+      } catch {
+        // not JSON
+      }
+      const code = isErrorCode(payload.code) ? payload.code : 'internal';
+      throw new DaemonError(
+        code,
+        typeof payload.error === 'string' ? payload.error : `HTTP ${response.status} from ${path}`,
+        {
+          details: { status: response.status },
+        },
+      );
+    }
+    return response;
+  }
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const entries = Object.entries(params).filter(
+    (e): e is [string, string | number] => e[1] !== undefined,
+  );
+  return entries.length === 0
+    ? ''
+    : `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
+}
+
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}

@@ -1,0 +1,6 @@
+export {
+  DaemonClient,
+  type ClientOptions,
+  type DaemonStatus,
+  type ReloadResult,
+} from './daemon-client.js';

@@ -1,0 +1,336 @@
+/**
+ * Everything the schema cannot say alone: defaults that depend on other keys, relative paths
+ * resolved against the config file's directory, and checks across keys (unique names, instance
+ * bounds, balancer targets).
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import type { ConfigIssue } from './issues.js';
+import type { ParsedConfig, ParsedProcess } from './schema.js';
+import type {
+  Config,
+  HealthCheckConfig,
+  PathsConfig,
+  ProcessConfig,
+  RestartPolicyName,
+} from './types.js';
+
+export interface FinalizeOptions {
+  /** Directory that relative paths in the file are resolved against. */
+  baseDir: string;
+  source: string;
+  /** Absolute directories that replace `paths.*` (command-line flags). */
+  paths?: Partial<PathsConfig> | undefined;
+}
+
+export function finalizeConfig(
+  parsed: ParsedConfig,
+  options: FinalizeOptions,
+): { config: Config; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const base = options.baseDir;
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  const absOpt = (p: string | undefined): string | undefined =>
+    p === undefined ? undefined : abs(p);
+
+  const paths: PathsConfig = {
+    certs: abs(parsed.paths.certs),
+    keys: abs(parsed.paths.keys),
+    data: abs(parsed.paths.data),
+    binaries: abs(parsed.paths.binaries),
+    logs: abs(parsed.paths.logs),
+    ...options.paths,
+  };
+
+  const processes = parsed.processes.map((proc, index) =>
+    finalizeProcess(proc, index, { base, paths, logs: parsed.logs, issues }),
+  );
+  checkUniqueNames(
+    parsed.processes.map((p) => p.name),
+    'processes',
+    issues,
+  );
+  checkFixedPorts(processes, parsed.server, issues);
+  if (parsed.server.port !== 0 && parsed.server.port === parsed.server.grpc_port) {
+    issues.push({
+      path: ['server', 'grpc_port'],
+      message: `grpc_port ${parsed.server.grpc_port} is the same as server.port; give each its own port`,
+    });
+  }
+
+  const names = new Set(parsed.processes.map((p) => p.name));
+  checkUniqueNames(
+    parsed.load_balancers.map((b) => b.name),
+    'load_balancers',
+    issues,
+  );
+  parsed.load_balancers.forEach((balancer, b) => {
+    if ([parsed.server.port, parsed.server.grpc_port].includes(balancer.listen_port)) {
+      issues.push({
+        path: ['load_balancers', b, 'listen_port'],
+        message: `listen_port ${balancer.listen_port} is already used by the daemon's own server`,
+      });
+    }
+    balancer.routes.forEach((route, r) => {
+      route.methods.forEach((pattern, m) => {
+        try {
+          new RegExp(pattern);
+        } catch (error) {
+          issues.push({
+            path: ['load_balancers', b, 'routes', r, 'methods', m],
+            message: `invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}`,
+          });
+        }
+      });
+      route.target_processes.forEach((target, t) => {
+        if (!names.has(target)) {
+          issues.push({
+            path: ['load_balancers', b, 'routes', r, 'target_processes', t],
+            message: `no process is named ${JSON.stringify(target)} (known: ${[...names].join(', ') || 'none'})`,
+          });
+        }
+      });
+      for (const key of Object.keys(route.weights ?? {})) {
+        if (!route.target_processes.includes(key)) {
+          issues.push({
+            path: ['load_balancers', b, 'routes', r, 'weights', key],
+            message: `weight for ${JSON.stringify(key)}, which is not one of this route's target_processes`,
+          });
+        }
+      }
+    });
+  });
+
+  const tls = parsed.server.tls;
+  const config: Config = {
+    source: options.source,
+    server: {
+      ...parsed.server,
+      ...(tls
+        ? {
+            tls: {
+              auto: tls.auto,
+              ...opt('cert_file', absOpt(tls.cert_file)),
+              ...opt('key_file', absOpt(tls.key_file)),
+            },
+          }
+        : {}),
+    },
+    paths,
+    log_level: parsed.log_level,
+    logs: parsed.logs,
+    certificates: parsed.certificates,
+    secrets: {
+      ...parsed.secrets,
+      cloudflare: {
+        ...parsed.secrets.cloudflare,
+        ...opt('private_key_path', absOpt(parsed.secrets.cloudflare.private_key_path)),
+      },
+    },
+    github: {
+      ...parsed.github,
+      cloudflare: {
+        ...parsed.github.cloudflare,
+        ...opt('private_key_path', absOpt(parsed.github.cloudflare.private_key_path)),
+      },
+    },
+    tunnel: {
+      ...parsed.tunnel,
+      ...opt('private_key_path', absOpt(parsed.tunnel.private_key_path)),
+    },
+    metrics: parsed.metrics,
+    processes,
+    load_balancers: parsed.load_balancers,
+  };
+  return { config, issues };
+}
+
+interface ProcessContext {
+  base: string;
+  paths: Config['paths'];
+  logs: Config['logs'];
+  issues: ConfigIssue[];
+}
+
+function finalizeProcess(proc: ParsedProcess, index: number, ctx: ProcessContext): ProcessConfig {
+  const at = (...rest: Array<string | number>) => ['processes', index, ...rest];
+  const { issues } = ctx;
+
+  if (proc.binary_path === undefined && proc.repository === undefined) {
+    issues.push({
+      path: at('binary_path'),
+      message:
+        'set binary_path (the executable to run), or repository to run its installed release',
+    });
+  }
+
+  const instances = proc.instances ?? Math.max(1, proc.min_instances ?? 1);
+  const minInstances = proc.min_instances ?? Math.min(1, instances);
+  const maxInstances = proc.max_instances ?? Math.max(instances, minInstances, 1);
+  if (minInstances > maxInstances) {
+    issues.push({
+      path: at('min_instances'),
+      message: `min_instances (${minInstances}) is above max_instances (${maxInstances})`,
+    });
+  } else if (instances < minInstances || instances > maxInstances) {
+    issues.push({
+      path: at('instances'),
+      message: `instances (${instances}) must be within min_instances..max_instances (${minInstances}..${maxInstances})`,
+    });
+  }
+  if (proc.scaling.enabled && proc.scaling.min_instances > proc.scaling.max_instances) {
+    issues.push({
+      path: at('scaling', 'min_instances'),
+      message: `scaling.min_instances (${proc.scaling.min_instances}) is above scaling.max_instances (${proc.scaling.max_instances})`,
+    });
+  }
+
+  const policy = restartPolicy(proc, issues, at);
+  const health = healthCheck(proc, issues, at);
+
+  const binary = proc.binary_path;
+  const secretsSource = proc.secrets.source ?? 'local';
+  return {
+    name: proc.name,
+    ...opt('repository', proc.repository),
+    ...opt('binary_path', binary === undefined ? undefined : resolveExecutable(binary, ctx.base)),
+    args: proc.args,
+    env: proc.env,
+    work_dir: proc.work_dir === undefined ? ctx.base : resolve(ctx.base, proc.work_dir),
+    ...opt('port', proc.port),
+    port_range: proc.port_range,
+    instances,
+    min_instances: minInstances,
+    max_instances: maxInstances,
+    restart: {
+      policy,
+      backoff: proc.restart.backoff,
+      ...opt('max_restarts', proc.restart.max_restarts),
+      window: proc.restart.window,
+      reset_after: proc.restart.reset_after,
+      ...opt('max_memory', proc.restart.max_memory),
+    },
+    stop: proc.stop,
+    health_check: health,
+    secrets_keys: proc.secrets_keys,
+    secrets: {
+      enabled: proc.secrets.enabled,
+      source: secretsSource,
+      env_file: resolve(
+        ctx.base,
+        proc.secrets.env_file ?? join(ctx.paths.data, `${proc.name}.env`),
+      ),
+    },
+    certificates: proc.certificates,
+    github: proc.github,
+    scaling: proc.scaling,
+    logs: {
+      max_size: proc.logs.max_size ?? ctx.logs.max_size,
+      max_files: proc.logs.max_files ?? ctx.logs.max_files,
+    },
+  };
+}
+
+function restartPolicy(
+  proc: ParsedProcess,
+  issues: ConfigIssue[],
+  at: (...rest: Array<string | number>) => Array<string | number>,
+): RestartPolicyName {
+  const explicit = proc.restart.policy;
+  if (proc.auto_restart === undefined) return explicit ?? 'on-failure';
+  if (explicit === undefined) return proc.auto_restart ? 'on-failure' : 'never';
+  if (proc.auto_restart !== (explicit !== 'never')) {
+    issues.push({
+      path: at('auto_restart'),
+      message: `auto_restart: ${proc.auto_restart} contradicts restart.policy: ${explicit}; keep one of them`,
+    });
+  }
+  return explicit;
+}
+
+function healthCheck(
+  proc: ParsedProcess,
+  issues: ConfigIssue[],
+  at: (...rest: Array<string | number>) => Array<string | number>,
+): HealthCheckConfig {
+  const check = proc.health_check;
+  const defaults = { interval: 5000, timeout: 2000, retries: 3, start_period: 1000 };
+  if (check === undefined) return { enabled: false, type: 'none', ...defaults };
+  const { enabled, type, endpoint, timeout, ...rest } = check;
+  const timing = { ...rest, timeout: timeout ?? Math.min(2000, rest.interval) };
+  if (enabled === false)
+    return { enabled: false, type: 'none', ...opt('endpoint', endpoint), ...timing };
+  const resolvedType = type ?? 'http';
+  if (
+    resolvedType === 'http' &&
+    endpoint !== undefined &&
+    !endpoint.startsWith('/') &&
+    !/^https?:\/\//.test(endpoint)
+  ) {
+    issues.push({
+      path: at('health_check', 'endpoint'),
+      message: `invalid endpoint ${JSON.stringify(endpoint)} (expected a path such as "/health" or a full http:// URL)`,
+    });
+  }
+  if (timing.timeout > timing.interval) {
+    issues.push({
+      path: at('health_check', 'timeout'),
+      message: `timeout is longer than interval; probes would overlap`,
+    });
+  }
+  const resolvedEndpoint = resolvedType === 'http' ? (endpoint ?? '/health') : endpoint;
+  return {
+    enabled: resolvedType !== 'none',
+    type: resolvedType,
+    ...opt('endpoint', resolvedEndpoint),
+    ...timing,
+  };
+}
+
+/** A bare command name (`node`) is looked up on PATH at start; anything with a slash is a path. */
+function resolveExecutable(binary: string, base: string): string {
+  if (isAbsolute(binary) || !/[\\/]/.test(binary)) return binary;
+  return resolve(base, binary);
+}
+
+function checkUniqueNames(names: string[], section: string, issues: ConfigIssue[]): void {
+  const seen = new Map<string, number>();
+  names.forEach((name, index) => {
+    const first = seen.get(name);
+    if (first !== undefined) {
+      issues.push({
+        path: [section, index, 'name'],
+        message: `duplicate name ${JSON.stringify(name)} (also ${section}[${first}])`,
+      });
+    } else {
+      seen.set(name, index);
+    }
+  });
+}
+
+function checkFixedPorts(
+  processes: ProcessConfig[],
+  server: ParsedConfig['server'],
+  issues: ConfigIssue[],
+): void {
+  const owners = new Map<number, string>([
+    [server.port, 'server.port'],
+    [server.grpc_port, 'server.grpc_port'],
+  ]);
+  processes.forEach((proc, index) => {
+    if (proc.port === undefined) return;
+    const owner = owners.get(proc.port);
+    if (owner !== undefined && proc.port !== 0) {
+      issues.push({
+        path: ['processes', index, 'port'],
+        message: `port ${proc.port} is already taken by ${owner}`,
+      });
+    } else {
+      owners.set(proc.port, `processes[${index}].port`);
+    }
+  });
+}
+
+/** `{key: value}` when value is defined, `{}` otherwise (for exactOptionalPropertyTypes). */
+function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}

@@ -1,0 +1,71 @@
+/**
+ * `gowinproc config print`: the normalised config as YAML, every default filled in, durations and
+ * sizes written back as strings, secrets masked.
+ */
+import { stringify } from 'yaml';
+import { formatDuration, formatSize } from '../shared/index.js';
+import type { KeyPath } from './issues.js';
+import { isSecretPath, MASK } from './secret-paths.js';
+import type { Config } from './types.js';
+
+const DURATION_KEYS = new Set([
+  'server.read_timeout',
+  'server.write_timeout',
+  'secrets.cloudflare.retry_backoff',
+  'secrets.cloudflare.cache_ttl',
+  'github.update_mode.polling.interval',
+  'metrics.interval',
+  'metrics.retention',
+  'processes.#.restart.backoff.initial',
+  'processes.#.restart.backoff.max',
+  'processes.#.restart.window',
+  'processes.#.restart.reset_after',
+  'processes.#.stop.timeout',
+  'processes.#.health_check.interval',
+  'processes.#.health_check.timeout',
+  'processes.#.health_check.start_period',
+  'processes.#.github.update_check_interval',
+  'processes.#.scaling.sustain',
+  'processes.#.scaling.cooldown',
+]);
+
+const SIZE_KEYS = new Set([
+  'logs.max_size',
+  'processes.#.logs.max_size',
+  'processes.#.restart.max_memory',
+  'processes.#.scaling.memory_threshold',
+]);
+
+export function printConfig(config: Config): string {
+  const { source: _source, ...rest } = config;
+  return stringify(present(rest, []), { lineWidth: 0 });
+}
+
+/** The config as plain data for display: secrets masked, durations and sizes as strings. */
+export function presentConfig(config: Config): Record<string, unknown> {
+  const { source: _source, ...rest } = config;
+  return present(rest, []) as Record<string, unknown>;
+}
+
+function present(value: unknown, path: KeyPath): unknown {
+  if (isSecretPath(path) && value !== undefined) return MASK;
+  const pattern = path.map((p) => (typeof p === 'number' ? '#' : p)).join('.');
+  if (typeof value === 'number') {
+    if (DURATION_KEYS.has(pattern)) return formatDuration(value);
+    if (SIZE_KEYS.has(pattern)) return formatSize(value);
+    return value;
+  }
+  if (pattern.endsWith('port_range') && typeof value === 'object' && value !== null) {
+    const range = value as { start: number; end: number };
+    return `${range.start}-${range.end}`;
+  }
+  if (Array.isArray(value)) return value.map((item, i) => present(item, [...path, i]));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (item !== undefined) out[key] = present(item, [...path, key]);
+    }
+    return out;
+  }
+  return value;
+}

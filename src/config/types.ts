@@ -1,0 +1,211 @@
+/**
+ * The normalised configuration: every default filled in, durations in milliseconds, sizes in
+ * bytes, relative paths resolved against the config file's directory. The zod schema in
+ * schema.ts produces exactly this shape (a compile-time check keeps them equal).
+ */
+import type { LogLevel } from '../shared/index.js';
+
+export type Role = 'viewer' | 'operator' | 'admin';
+
+export interface ApiKeyConfig {
+  name: string;
+  key_sha256?: string | undefined;
+  key?: string | undefined;
+  role: Role;
+}
+
+export interface JwtConfig {
+  secret?: string | undefined;
+  public_key?: string | undefined;
+  jwks_url?: string | undefined;
+  issuer?: string | undefined;
+  audience?: string | undefined;
+  role_claim: string;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  grpc_port: number;
+  read_timeout: number;
+  write_timeout: number;
+  tls?:
+    { cert_file?: string | undefined; key_file?: string | undefined; auto: boolean } | undefined;
+  cors: { origins: string[] };
+  auth: { api_keys: ApiKeyConfig[]; jwt?: JwtConfig | undefined; insecure: boolean };
+}
+
+export interface PathsConfig {
+  certs: string;
+  keys: string;
+  data: string;
+  binaries: string;
+  logs: string;
+}
+
+export interface CertificatesConfig {
+  auto_generate: boolean;
+  key_type: 'rsa' | 'ecdsa';
+  key_size: number;
+  validity_days: number;
+  renew_before_days: number;
+  organization: string;
+  common_name?: string | undefined;
+  hosts: string[];
+}
+
+export interface CloudflareAuthConfig {
+  worker_url?: string | undefined;
+  private_key_path?: string | undefined;
+  client_id: string;
+  retry_max: number;
+  retry_backoff: number;
+  cache_ttl: number;
+}
+
+export interface SecretsConfig {
+  mode: 'standalone' | 'cloudflare';
+  override: boolean;
+  cloudflare: CloudflareAuthConfig;
+}
+
+export interface GithubConfig {
+  mode: 'standalone' | 'cloudflare';
+  token?: string | undefined;
+  api_url: string;
+  cloudflare: { worker_url?: string | undefined; private_key_path?: string | undefined };
+  update_mode: {
+    polling: { enabled: boolean; interval: number };
+    webhook: { enabled: boolean; secret?: string | undefined; path: string };
+  };
+}
+
+export interface TunnelConfig {
+  enabled: boolean;
+  port?: number | undefined;
+  protocol: 'http2' | 'quic';
+  client_id?: string | undefined;
+  worker_url?: string | undefined;
+  private_key_path?: string | undefined;
+  require_auth: boolean;
+}
+
+export interface MetricsConfig {
+  interval: number;
+  retention: number;
+  store: 'sqlite' | 'memory';
+  prometheus: boolean;
+}
+
+export interface LogFilesConfig {
+  max_size: number;
+  max_files: number;
+}
+
+export type RestartPolicyName = 'always' | 'on-failure' | 'never';
+
+export interface RestartConfig {
+  policy: RestartPolicyName;
+  backoff: { initial: number; max: number; multiplier: number };
+  /** Give up (state `failed`) after this many restarts within `window`; unset = never give up. */
+  max_restarts?: number | undefined;
+  window: number;
+  /** A run that stayed up (healthy) this long resets the back-off. */
+  reset_after: number;
+  max_memory?: number | undefined;
+}
+
+export interface StopConfig {
+  signal: string;
+  timeout: number;
+  http_endpoint?: string | undefined;
+}
+
+export type HealthCheckType = 'http' | 'grpc' | 'tcp' | 'none';
+
+export interface HealthCheckConfig {
+  enabled: boolean;
+  type: HealthCheckType;
+  /** http: a path on the instance port or a full URL; grpc: the service name to check. */
+  endpoint?: string | undefined;
+  interval: number;
+  timeout: number;
+  retries: number;
+  start_period: number;
+}
+
+export interface ProcessGithubConfig {
+  auto_update: boolean;
+  update_check_interval: number;
+  asset?: string | undefined;
+  allow_prerelease: boolean;
+  checksum: 'required' | 'optional';
+  token?: string | undefined;
+}
+
+export interface ScalingConfig {
+  enabled: boolean;
+  min_instances: number;
+  max_instances: number;
+  cpu_threshold: number;
+  memory_threshold?: number | undefined;
+  rps_threshold: number;
+  sustain: number;
+  cooldown: number;
+}
+
+export interface ProcessConfig {
+  name: string;
+  repository?: string | undefined;
+  binary_path?: string | undefined;
+  args: string[];
+  env: Record<string, string>;
+  work_dir: string;
+  port?: number | undefined;
+  port_range: { start: number; end: number };
+  instances: number;
+  min_instances: number;
+  max_instances: number;
+  restart: RestartConfig;
+  stop: StopConfig;
+  health_check: HealthCheckConfig;
+  secrets_keys: string[];
+  secrets: { enabled: boolean; source: 'local' | 'cloudflare'; env_file: string };
+  certificates: { enabled: boolean };
+  github: ProcessGithubConfig;
+  scaling: ScalingConfig;
+  logs: LogFilesConfig;
+}
+
+export type BalancerStrategy =
+  'round_robin' | 'least_connections' | 'primary' | 'random' | 'weighted';
+
+export interface LoadBalancerRoute {
+  methods: string[];
+  target_processes: string[];
+  strategy: BalancerStrategy;
+  weights?: Record<string, number> | undefined;
+}
+
+export interface LoadBalancerConfig {
+  name: string;
+  listen_port: number;
+  protocol: 'grpc';
+  routes: LoadBalancerRoute[];
+}
+
+export interface Config {
+  /** Absolute path of the file this came from (empty for a config built in code). */
+  source: string;
+  server: ServerConfig;
+  paths: PathsConfig;
+  log_level: LogLevel;
+  logs: LogFilesConfig;
+  certificates: CertificatesConfig;
+  secrets: SecretsConfig;
+  github: GithubConfig;
+  tunnel: TunnelConfig;
+  metrics: MetricsConfig;
+  processes: ProcessConfig[];
+  load_balancers: LoadBalancerConfig[];
+}

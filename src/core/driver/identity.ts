@@ -1,0 +1,100 @@
+/**
+ * Reading a process's identity (start time and command line) from the OS, so a restarted daemon
+ * adopts only processes it started and never signals a reused pid. Linux reads /proc (no process
+ * spawned); macOS asks `ps` once; Windows asks PowerShell's CIM once. These run at daemon start
+ * (adoption) and at instance start, never per sample.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import type { Platform } from '../../shared/index.js';
+import type { ProcessIdentity } from './types.js';
+
+const run = promisify(execFile);
+
+let bootId: Promise<string> | undefined;
+
+export async function readIdentity(
+  pid: number,
+  platform: Platform,
+): Promise<ProcessIdentity | undefined> {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    switch (platform) {
+      case 'linux':
+        return await linuxIdentity(pid);
+      case 'win32':
+        return parseWindowsIdentity(
+          pid,
+          (
+            await run(
+              'powershell.exe',
+              ['-NoProfile', '-NonInteractive', '-Command', windowsQuery(pid)],
+              { windowsHide: true },
+            )
+          ).stdout,
+        );
+      default:
+        return parsePsIdentity(
+          pid,
+          (await run('ps', ['-o', 'lstart=,command=', '-p', String(pid)])).stdout,
+        );
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+async function linuxIdentity(pid: number): Promise<ProcessIdentity | undefined> {
+  bootId ??= readFile('/proc/sys/kernel/random/boot_id', 'utf8').then((s) => s.trim());
+  const [stat, cmdline, boot] = await Promise.all([
+    readFile(`/proc/${pid}/stat`, 'utf8'),
+    readFile(`/proc/${pid}/cmdline`),
+    bootId,
+  ]);
+  const parsed = parseProcStat(stat);
+  if (!parsed || parsed.state === 'Z' || parsed.state === 'X') return undefined;
+  return { pid, startTime: `${boot}:${parsed.startTicks}`, command: parseCmdline(cmdline) };
+}
+
+/** Fields of /proc/<pid>/stat after the command name (which may itself hold spaces and parens). */
+export function parseProcStat(
+  text: string,
+): { state: string; ppid: number; pgrp: number; startTicks: string } | undefined {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const fields = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
+  // fields[0] is field 3 (state); starttime is field 22.
+  const startTicks = fields[19];
+  if (fields[0] === undefined || startTicks === undefined) return undefined;
+  return { state: fields[0], ppid: Number(fields[1]), pgrp: Number(fields[2]), startTicks };
+}
+
+export function parseCmdline(raw: Buffer): string {
+  return raw.toString('utf8').replace(/\0+$/, '').split('\0').join(' ');
+}
+
+/** `ps -o lstart=,command=` prints a 24-character start date, then the command. */
+export function parsePsIdentity(pid: number, stdout: string): ProcessIdentity | undefined {
+  const line = stdout.split('\n').find((l) => l.trim() !== '');
+  if (!line || line.length < 25) return undefined;
+  return { pid, startTime: line.slice(0, 24).trim(), command: line.slice(24).trim() };
+}
+
+function windowsQuery(pid: number): string {
+  return `$p = Get-CimInstance Win32_Process -Filter "ProcessId=${pid}"; if ($p) { $p.CreationDate.ToUniversalTime().ToString('o'); $p.CommandLine }`;
+}
+
+/** Two lines: the creation date (ISO 8601) and the command line. */
+export function parseWindowsIdentity(pid: number, stdout: string): ProcessIdentity | undefined {
+  const [start, ...command] = stdout.replace(/\r/g, '').split('\n');
+  if (!start || start.trim() === '') return undefined;
+  return { pid, startTime: start.trim(), command: command.join('\n').trim() };
+}
+
+export function sameIdentity(a: ProcessIdentity, b: ProcessIdentity): boolean {
+  return a.pid === b.pid && a.startTime === b.startTime && a.command === b.command;
+}

@@ -1,0 +1,293 @@
+/**
+ * The real driver: node:child_process with one process group per instance on POSIX (so the whole
+ * tree can be signalled), hidden windows on Windows, named-pipe output that outlives the daemon,
+ * and adoption of processes a previous daemon started.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { access, constants, stat } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import {
+  currentPlatform,
+  DaemonError,
+  errnoCode,
+  isWindows,
+  type Platform,
+} from '../../shared/index.js';
+import { readIdentity } from './identity.js';
+import { closeFds, openChildFifos, reopenFifoReaders } from './output.js';
+import { executeStopPlan, planStop, type StopEffects } from './stop-plan.js';
+import type {
+  AdoptRequest,
+  ExitInfo,
+  ProcessDriver,
+  ProcessHandle,
+  ProcessIdentity,
+  SpawnSpec,
+  StopRequest,
+} from './types.js';
+
+const run = promisify(execFile);
+
+export interface NodeDriverOptions {
+  platform?: Platform;
+  /** How often an adopted process (not our child, so no exit event) is checked. */
+  adoptedPollMs?: number;
+}
+
+export class NodeProcessDriver implements ProcessDriver {
+  private readonly platform: Platform;
+  private readonly adoptedPollMs: number;
+
+  constructor(options: NodeDriverOptions = {}) {
+    this.platform = options.platform ?? currentPlatform();
+    this.adoptedPollMs = options.adoptedPollMs ?? 500;
+  }
+
+  identify(pid: number): Promise<ProcessIdentity | undefined> {
+    return readIdentity(pid, this.platform);
+  }
+
+  async spawn(spec: SpawnSpec): Promise<ProcessHandle> {
+    await preflight(spec, this.platform);
+    const windows = isWindows(this.platform);
+    const fifos = !windows && spec.io ? await openChildFifos(spec.io) : undefined;
+    const child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdio: ['ignore', fifos?.childFds[0] ?? 'pipe', fifos?.childFds[1] ?? 'pipe'],
+      // POSIX: setsid, so the instance leads its own process group and the tree can be signalled.
+      detached: !windows,
+      windowsHide: true,
+    });
+    try {
+      await Promise.race([
+        once(child, 'spawn'),
+        once(child, 'error').then(([error]) => Promise.reject(error as Error)),
+      ]);
+    } catch (error) {
+      fifos?.readers.forEach((r) => r.destroy());
+      throw spawnError(error, spec);
+    } finally {
+      if (fifos) closeFds(fifos.childFds);
+    }
+    child.on('error', () => undefined); // e.g. a failed kill(); exit is observed through 'exit'
+    const stdout: Readable = fifos?.readers[0] ?? child.stdout ?? new PassThrough();
+    const stderr: Readable = fifos?.readers[1] ?? child.stderr ?? new PassThrough();
+    return new OsProcessHandle(
+      child.pid!,
+      stdout,
+      stderr,
+      this.platform,
+      spec.stop,
+      childExit(child),
+      false,
+    );
+  }
+
+  async adopt(request: AdoptRequest): Promise<ProcessHandle | undefined> {
+    const current = await this.identify(request.identity.pid);
+    if (
+      !current ||
+      current.startTime !== request.identity.startTime ||
+      current.command !== request.identity.command
+    ) {
+      return undefined;
+    }
+    const readers =
+      !isWindows(this.platform) && request.io ? reopenFifoReaders(request.io) : undefined;
+    const exit = pollExit(request.identity, this.platform, this.adoptedPollMs);
+    return new OsProcessHandle(
+      request.identity.pid,
+      readers?.[0] ?? new PassThrough(),
+      readers?.[1] ?? new PassThrough(),
+      this.platform,
+      request.stop,
+      exit,
+      true,
+    );
+  }
+}
+
+class OsProcessHandle implements ProcessHandle {
+  readonly exited: Promise<ExitInfo>;
+  private stopping: Promise<ExitInfo> | undefined;
+  private treeGone = false;
+
+  constructor(
+    readonly pid: number,
+    readonly stdout: Readable,
+    readonly stderr: Readable,
+    private readonly platform: Platform,
+    private readonly stopDefaults: StopRequest,
+    leaderExit: Promise<ExitInfo>,
+    readonly adopted: boolean,
+  ) {
+    this.exited = leaderExit.then(async (exit) => {
+      await this.reapGroup();
+      this.treeGone = true;
+      return exit;
+    });
+  }
+
+  stop(request: StopRequest): Promise<ExitInfo> {
+    if (this.treeGone) return this.exited;
+    this.stopping ??= (async () => {
+      await executeStopPlan(planStop(this.platform, this.pid, request), this.effects());
+      return this.exited;
+    })();
+    return this.stopping;
+  }
+
+  private effects(): StopEffects {
+    return {
+      signalGroup: (signal) => signalGroup(this.pid, signal),
+      httpPost: async (url) => {
+        await fetch(url, { method: 'POST', signal: AbortSignal.timeout(2000) });
+      },
+      exec: async (file, args) => {
+        await run(file, args, { windowsHide: true });
+      },
+      waitExit: (ms) => this.waitTreeGone(ms),
+    };
+  }
+
+  private async waitTreeGone(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    try {
+      return await Promise.race([this.exited.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * After the leader exits, members of its process group may remain (workers, grandchildren):
+   * give them the stop signal, then SIGKILL, so nothing outlives its instance.
+   */
+  private async reapGroup(): Promise<void> {
+    if (isWindows(this.platform) || !groupAlive(this.pid)) return;
+    signalGroup(this.pid, this.stopDefaults.signal);
+    const deadline = Date.now() + this.stopDefaults.timeoutMs;
+    while (groupAlive(this.pid) && Date.now() < deadline) await delay(25);
+    if (groupAlive(this.pid)) {
+      signalGroup(this.pid, 'SIGKILL');
+      const hardDeadline = Date.now() + 5000;
+      while (groupAlive(this.pid) && Date.now() < hardDeadline) await delay(10);
+    }
+  }
+}
+
+function childExit(child: ChildProcess): Promise<ExitInfo> {
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() }));
+  });
+}
+
+/** An adopted process is not our child: poll until its pid is gone or belongs to another process. */
+function pollExit(
+  identity: ProcessIdentity,
+  platform: Platform,
+  everyMs: number,
+): Promise<ExitInfo> {
+  return new Promise((resolve) => {
+    const check = async (): Promise<void> => {
+      const now = await readIdentity(identity.pid, platform);
+      if (!now || now.startTime !== identity.startTime) {
+        resolve({ code: null, signal: null, at: Date.now() });
+        return;
+      }
+      setTimeout(() => void check(), everyMs).unref();
+    };
+    void check();
+  });
+}
+
+function signalGroup(pid: number, signal: string): void {
+  try {
+    process.kill(-pid, signal as NodeJS.Signals);
+  } catch {
+    // ESRCH: the group is already empty.
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) === 'EPERM';
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function preflight(spec: SpawnSpec, platform: Platform): Promise<void> {
+  try {
+    if (!(await stat(spec.cwd)).isDirectory()) throw new Error('not a directory');
+  } catch {
+    throw new DaemonError(
+      'work_dir_missing',
+      `work_dir ${spec.cwd} does not exist or is not a directory`,
+      {
+        details: { work_dir: spec.cwd },
+      },
+    );
+  }
+  if (!/[\\/]/.test(spec.command)) return; // a bare name: PATH lookup happens in spawn
+  let info;
+  try {
+    info = await stat(spec.command);
+  } catch {
+    throw new DaemonError('binary_not_found', `binary_path ${spec.command} does not exist`, {
+      details: { binary_path: spec.command },
+    });
+  }
+  if (info.isDirectory()) {
+    throw new DaemonError(
+      'binary_not_found',
+      `binary_path ${spec.command} is a directory, not an executable`,
+      { details: { binary_path: spec.command } },
+    );
+  }
+  if (!isWindows(platform)) {
+    try {
+      await access(spec.command, constants.X_OK);
+    } catch {
+      throw new DaemonError(
+        'permission_denied',
+        `binary_path ${spec.command} is not executable (chmod +x it)`,
+        {
+          details: { binary_path: spec.command },
+        },
+      );
+    }
+  }
+}
+
+function spawnError(error: unknown, spec: SpawnSpec): DaemonError {
+  const code = errnoCode(error);
+  if (code === 'ENOENT') {
+    const where = /[\\/]/.test(spec.command) ? 'does not exist' : 'was not found on PATH';
+    return new DaemonError('binary_not_found', `binary_path ${spec.command} ${where}`, {
+      cause: error,
+      details: { binary_path: spec.command },
+    });
+  }
+  if (code === 'EACCES') {
+    return new DaemonError(
+      'permission_denied',
+      `binary_path ${spec.command} cannot be executed (permission denied)`,
+      { cause: error },
+    );
+  }
+  return new DaemonError(
+    'spawn_failed',
+    `could not start ${spec.command}: ${(error as Error).message}`,
+    { cause: error },
+  );
+}

@@ -1,0 +1,53 @@
+/**
+ * Everything the supervisor reports, as one typed union. Each event is appended to its instance's
+ * bounded log and published on the daemon's event bus (REST/SSE, gRPC streams, logs, metrics).
+ * Events never carry secret values.
+ */
+import type { ErrorCode } from '../../shared/index.js';
+import type { InstanceStatus } from '../lifecycle/states.js';
+
+interface EventBase {
+  /** Monotonic within one daemon run. */
+  seq: number;
+  /** Milliseconds since the epoch. */
+  at: number;
+  process: string;
+}
+
+interface InstanceRef {
+  instance: string;
+  index: number;
+}
+
+export type SupervisorEventBody =
+  | ({
+      type: 'instance.state';
+      from: InstanceStatus;
+      to: InstanceStatus;
+      reason?: string | undefined;
+      pid?: number | undefined;
+      port?: number | undefined;
+      exitCode?: number | null | undefined;
+      exitSignal?: string | null | undefined;
+      attempt?: number | undefined;
+      nextAttemptAt?: number | undefined;
+      stderrTail?: string[] | undefined;
+    } & InstanceRef)
+  | ({
+      type: 'instance.health';
+      ok: boolean;
+      check: string;
+      detail: string;
+      consecutiveFailures: number;
+    } & InstanceRef)
+  | ({ type: 'instance.error'; code: ErrorCode; message: string } & InstanceRef)
+  | ({ type: 'instance.adopted'; pid: number; port: number } & InstanceRef)
+  | ({ type: 'hook.failed'; hook: string; phase: string; message: string } & InstanceRef)
+  | { type: 'process.scaled'; from: number; to: number; reason: string }
+  | { type: 'process.restart'; phase: 'started' | 'completed' | 'failed'; message: string }
+  | { type: 'process.config'; change: 'added' | 'removed' | 'changed' }
+  | { type: 'daemon.warning'; message: string };
+
+export type SupervisorEvent = EventBase & SupervisorEventBody;
+
+export type SupervisorEventType = SupervisorEvent['type'];

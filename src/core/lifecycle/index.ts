@@ -1,0 +1,2 @@
+export * from './states.js';
+export { Lifecycle, type LifecycleOptions, type Publish } from './lifecycle.js';

@@ -1,0 +1,2 @@
+export * from './instance-log.js';
+export * from './read-tail.js';

@@ -1,0 +1,208 @@
+/**
+ * The composition root: builds everything from the config, owns the signals and the graceful
+ * shutdown. Order: config -> lock -> logger -> supervisor -> app -> REST listener -> adopt/start
+ * instances. Shutdown: stop every instance in parallel, close the API, release the lock.
+ */
+import { join } from 'node:path';
+import { AuthPolicy, checkBindSafety } from '../api/auth/index.js';
+import { buildRestApi, listen, type RunningServer } from '../api/rest/index.js';
+import { createApp } from '../app/index.js';
+import { loadConfigFile, type Config, type PathsConfig } from '../config/index.js';
+import {
+  acquireDaemonLock,
+  NodeProcessDriver,
+  Supervisor,
+  type DaemonLock,
+} from '../core/index.js';
+import {
+  createDaemonLogger,
+  currentPlatform,
+  DaemonError,
+  systemClock,
+  type Logger,
+} from '../shared/index.js';
+import { logEvent } from './event-log.js';
+import { onSignals, reloadSignals, shutdownSignals } from './signals.js';
+import { VERSION } from './version.js';
+
+export interface RunDaemonOptions {
+  configPath: string;
+  /** Absolute directories from --certs --keys --data --binaries --logs. */
+  paths?: Partial<PathsConfig>;
+  /** Where human-readable log lines go (the terminal); omit for the log file only. */
+  console?: NodeJS.WritableStream;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface RunningDaemon {
+  config: Config;
+  apiUrl: string;
+  /** Resolves with the exit code once the daemon has stopped. */
+  done: Promise<number>;
+  stop(): Promise<number>;
+}
+
+export async function startDaemon(options: RunDaemonOptions): Promise<RunningDaemon> {
+  const env = options.env ?? process.env;
+  const load = (): Promise<Config> =>
+    loadConfigFile(options.configPath, { env, ...(options.paths ? { paths: options.paths } : {}) });
+  const config = await load();
+  checkBindSafety(config.server);
+  if (config.server.auth.jwt !== undefined) {
+    throw new DaemonError(
+      'config_invalid',
+      `${config.source}: server.auth.jwt: JWT credentials are not accepted by this version of gowinproc yet; use server.auth.api_keys`,
+    );
+  }
+
+  const platform = currentPlatform();
+  const driver = new NodeProcessDriver({ platform });
+  const lock = await acquireDaemonLock(config.paths.data, (pid) => driver.identify(pid));
+  const { logger, close: closeLog } = createDaemonLogger({
+    level: config.log_level,
+    file: {
+      path: join(config.paths.logs, 'gowinproc.log'),
+      maxSize: config.logs.max_size,
+      maxFiles: config.logs.max_files,
+    },
+    ...(options.console ? { console: options.console } : {}),
+  });
+
+  const supervisor = new Supervisor({ config, driver, platform, daemonEnv: env });
+  const unsubscribeLog = supervisor.events.subscribe((event) => logEvent(logger, event));
+
+  let stopping: Promise<number> | undefined;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  let server: RunningServer | undefined;
+  let removeSignals = (): void => undefined;
+
+  const stop = (): Promise<number> => {
+    stopping ??= shutdown({
+      logger,
+      supervisor,
+      server: () => server,
+      lock,
+      closeLog,
+      removeSignals: () => removeSignals(),
+      unsubscribeLog,
+    }).then((code) => {
+      resolveDone(code);
+      return code;
+    });
+    return stopping;
+  };
+
+  const startedAt = systemClock.now();
+  const app = createApp({
+    supervisor,
+    clock: systemClock,
+    startedAt,
+    version: VERSION,
+    control: {
+      reload: async () => {
+        const next = await load();
+        const summary = await supervisor.reload(next);
+        logger.info(summary, 'config reloaded');
+        return summary;
+      },
+      shutdown: () => void setImmediate(() => void stop()),
+    },
+  });
+
+  try {
+    server = await listen(
+      buildRestApi({
+        app,
+        auth: new AuthPolicy(config.server),
+        onInternalError: (error) => logger.error({ err: error }, 'internal error'),
+      }),
+      {
+        host: config.server.host,
+        port: config.server.port,
+        requestTimeoutMs: config.server.read_timeout,
+      },
+    );
+  } catch (error) {
+    unsubscribeLog();
+    lock.release();
+    await closeLog();
+    throw error;
+  }
+  const apiUrl = `http://${formatHost(config.server.host)}:${server.port}`;
+
+  let firstSignalAt: number | undefined;
+  removeSignals = combine(
+    onSignals(shutdownSignals(platform), (signal) => {
+      const now = Date.now();
+      // A terminal's Ctrl+C often reaches us twice (directly and via npm): only a later one forces.
+      if (firstSignalAt !== undefined && now - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
+      if (firstSignalAt === undefined) {
+        firstSignalAt = now;
+        logger.info({ signal }, 'stopping every instance (send the signal again to exit at once)');
+        void stop();
+      } else {
+        logger.warn(
+          'exiting without waiting; the next `gowinproc run` adopts the instances still running',
+        );
+        resolveDone(130);
+      }
+    }),
+    onSignals(reloadSignals(platform), () => {
+      void app.daemon
+        .reload()
+        .catch((error: unknown) =>
+          logger.error(
+            { error: (error as Error).message },
+            'config reload failed; nothing changed',
+          ),
+        );
+    }),
+  );
+
+  logger.info(
+    { api: apiUrl, pid: process.pid, version: VERSION, config: config.source },
+    'gowinproc started',
+  );
+  await supervisor.start();
+  logger.info({ processes: config.processes.map((p) => p.name) }, 'instances started');
+  return { config, apiUrl, done, stop };
+}
+
+const DUPLICATE_SIGNAL_MS = 1000;
+
+interface ShutdownParts {
+  logger: Logger;
+  supervisor: Supervisor;
+  server: () => RunningServer | undefined;
+  lock: DaemonLock;
+  closeLog: () => Promise<void>;
+  removeSignals: () => void;
+  unsubscribeLog: () => void;
+}
+
+async function shutdown(parts: ShutdownParts): Promise<number> {
+  let code = 0;
+  try {
+    await parts.supervisor.shutdown();
+    parts.logger.info('every instance stopped; exiting');
+  } catch (error) {
+    code = 1;
+    parts.logger.error({ error: (error as Error).message }, 'shutdown failed');
+  }
+  await parts.server()?.close();
+  parts.removeSignals();
+  parts.unsubscribeLog();
+  parts.lock.release();
+  await parts.closeLog();
+  return code;
+}
+
+function combine(...fns: Array<() => void>): () => void {
+  return () => fns.forEach((fn) => fn());
+}
+
+function formatHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

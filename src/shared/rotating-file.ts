@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Writable } from 'node:stream';
+
+export interface RotatingFileOptions {
+  /** Rotate before a write would take the file past this many bytes. */
+  maxSize: number;
+  /** Files kept in all: the live file plus maxFiles - 1 rotated ones (`x.log.1` is the newest). */
+  maxFiles: number;
+  mode?: number;
+}
+
+/**
+ * An append-only file stream that rotates by size. It is a Writable, so writers get
+ * back-pressure: `write()` returns false while a write is in flight beyond the buffer.
+ */
+export class RotatingFileWriter extends Writable {
+  private handle: FileHandle | undefined;
+  private size = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly options: RotatingFileOptions,
+  ) {
+    super({ highWaterMark: 64 * 1024, decodeStrings: true });
+    mkdirSync(dirname(path), { recursive: true });
+  }
+
+  override _write(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.append([chunk]).then(() => callback(), callback);
+  }
+
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.append(chunks.map((c) => c.chunk)).then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.closeHandle().then(() => callback(), callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.closeHandle().then(
+      () => callback(error),
+      () => callback(error),
+    );
+  }
+
+  private async append(chunks: Buffer[]): Promise<void> {
+    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    if (this.handle === undefined) await this.openHandle();
+    if (this.size > 0 && this.size + data.length > this.options.maxSize) await this.rotate();
+    await this.handle!.write(data);
+    this.size += data.length;
+  }
+
+  private async openHandle(): Promise<void> {
+    this.handle = await open(this.path, 'a', this.options.mode ?? 0o644);
+    this.size = (await this.handle.stat()).size;
+  }
+
+  private async closeHandle(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
+  }
+
+  private async rotate(): Promise<void> {
+    await this.closeHandle();
+    const keep = Math.max(1, this.options.maxFiles) - 1;
+    if (keep === 0) {
+      await rm(this.path, { force: true });
+    } else {
+      await rm(`${this.path}.${keep}`, { force: true });
+      for (let i = keep - 1; i >= 1; i--)
+        await renameIfExists(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+      await renameIfExists(this.path, `${this.path}.1`);
+    }
+    await this.openHandle();
+  }
+}
+
+async function renameIfExists(from: string, to: string): Promise<void> {
+  try {
+    await stat(from);
+  } catch {
+    return;
+  }
+  await rename(from, to);
+}

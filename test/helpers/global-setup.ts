@@ -1,0 +1,17 @@
+// Builds dist/ once before the tests, so tests that run the `gowinproc` executable test the
+// current sources (npm ci builds too, but a developer's tree may have changed since).
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export default function setup(): void {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+}
