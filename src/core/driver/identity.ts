@@ -5,7 +5,7 @@
  * (adoption) and at instance start, never per sample.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Platform } from '../../shared/index.js';
 import type { ProcessIdentity } from './types.js';
@@ -97,4 +97,23 @@ export function parseWindowsIdentity(pid: number, stdout: string): ProcessIdenti
 
 export function sameIdentity(a: ProcessIdentity, b: ProcessIdentity): boolean {
   return a.pid === b.pid && a.startTime === b.startTime && a.command === b.command;
+}
+
+/**
+ * Live (not zombie) members of a process group, from /proc. Zombies count as gone: they are dead
+ * and only wait for init to reap them, which some container inits do slowly.
+ */
+export async function linuxGroupMembers(pgid: number): Promise<number[]> {
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  const members: number[] = [];
+  await Promise.all(
+    entries
+      .filter((name) => /^\d+$/.test(name))
+      .map(async (name) => {
+        const stat = parseProcStat(await readFile(`/proc/${name}/stat`, 'utf8').catch(() => ''));
+        if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X')
+          members.push(Number(name));
+      }),
+  );
+  return members;
 }

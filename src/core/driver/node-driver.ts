@@ -15,7 +15,7 @@ import {
   isWindows,
   type Platform,
 } from '../../shared/index.js';
-import { readIdentity } from './identity.js';
+import { linuxGroupMembers, readIdentity } from './identity.js';
 import { closeFds, openChildFifos, reopenFifoReaders } from './output.js';
 import { executeStopPlan, planStop, type StopEffects } from './stop-plan.js';
 import type {
@@ -170,14 +170,15 @@ class OsProcessHandle implements ProcessHandle {
    * give them the stop signal, then SIGKILL, so nothing outlives its instance.
    */
   private async reapGroup(): Promise<void> {
-    if (isWindows(this.platform) || !groupAlive(this.pid)) return;
+    if (isWindows(this.platform) || !(await groupAlive(this.pid, this.platform))) return;
     signalGroup(this.pid, this.stopDefaults.signal);
     const deadline = Date.now() + this.stopDefaults.timeoutMs;
-    while (groupAlive(this.pid) && Date.now() < deadline) await delay(25);
-    if (groupAlive(this.pid)) {
+    while ((await groupAlive(this.pid, this.platform)) && Date.now() < deadline) await delay(25);
+    if (await groupAlive(this.pid, this.platform)) {
       signalGroup(this.pid, 'SIGKILL');
       const hardDeadline = Date.now() + 5000;
-      while (groupAlive(this.pid) && Date.now() < hardDeadline) await delay(10);
+      while ((await groupAlive(this.pid, this.platform)) && Date.now() < hardDeadline)
+        await delay(10);
     }
   }
 }
@@ -215,13 +216,14 @@ function signalGroup(pid: number, signal: string): void {
   }
 }
 
-function groupAlive(pid: number): boolean {
+/** Whether any process of the group still runs (zombies awaiting their reaper do not count). */
+async function groupAlive(pid: number, platform: Platform): Promise<boolean> {
   try {
     process.kill(-pid, 0);
-    return true;
   } catch (error) {
-    return errnoCode(error) === 'EPERM';
+    if (errnoCode(error) !== 'EPERM') return false;
   }
+  return platform === 'linux' ? (await linuxGroupMembers(pid)).length > 0 : true;
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
