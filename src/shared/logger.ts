@@ -95,6 +95,7 @@ export function formatConsoleLine(jsonLine: string): string {
   } catch {
     return jsonLine;
   }
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return jsonLine;
   const { level, time, msg, ...rest } = record;
   const clock = new Date(typeof time === 'number' ? time : Date.now()).toISOString().slice(11, 19);
   const fields = Object.entries(rest)

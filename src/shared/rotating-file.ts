@@ -53,12 +53,31 @@ export class RotatingFileWriter extends Writable {
     );
   }
 
+  /** Writes a batch, rotating between chunks so no file grows past maxSize (unless one chunk does). */
   private async append(chunks: Buffer[]): Promise<void> {
-    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     if (this.handle === undefined) await this.openHandle();
-    if (this.size > 0 && this.size + data.length > this.options.maxSize) await this.rotate();
-    await this.handle!.write(data);
-    this.size += data.length;
+    let pending: Buffer[] = [];
+    let pendingSize = 0;
+    for (const chunk of chunks) {
+      if (
+        this.size + pendingSize > 0 &&
+        this.size + pendingSize + chunk.length > this.options.maxSize
+      ) {
+        await this.writeOut(pending, pendingSize);
+        pending = [];
+        pendingSize = 0;
+        if (this.size > 0) await this.rotate();
+      }
+      pending.push(chunk);
+      pendingSize += chunk.length;
+    }
+    await this.writeOut(pending, pendingSize);
+  }
+
+  private async writeOut(chunks: Buffer[], size: number): Promise<void> {
+    if (size === 0) return;
+    await this.handle!.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    this.size += size;
   }
 
   private async openHandle(): Promise<void> {

@@ -32,14 +32,22 @@ export function parseSize(value: string | number): number | undefined {
   return Math.round(Number(match[1]) * factor);
 }
 
-/** Human-readable binary size: 10485760 -> "10MiB". */
+/**
+ * The shortest exact way to write a size: 10485760 -> "10MiB", 10000000 -> "10MB", 1500 -> "1500B"
+ * (binary units win a tie, as they divide more often).
+ */
 export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1 && value % 1024 === 0) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value}${units[unit]}`;
+  const best = (units: string[], base: number): [number, string] => {
+    let value = bytes;
+    let unit = 0;
+    while (value >= base && unit < units.length - 1 && value % base === 0) {
+      value /= base;
+      unit++;
+    }
+    return [value, units[unit]!];
+  };
+  const binary = best(['B', 'KiB', 'MiB', 'GiB', 'TiB'], 1024);
+  const decimal = best(['B', 'KB', 'MB', 'GB', 'TB'], 1000);
+  const [value, unit] = decimal[0] < binary[0] ? decimal : binary;
+  return `${value}${unit}`;
 }

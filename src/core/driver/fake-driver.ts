@@ -5,6 +5,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { type DaemonError, systemClock, type Clock } from '../../shared/index.js';
+import { matchesIdentity } from './identity.js';
 import type {
   AdoptRequest,
   ExitInfo,
@@ -115,11 +116,7 @@ export class FakeProcessDriver implements ProcessDriver {
 
   adopt(request: AdoptRequest): Promise<ProcessHandle | undefined> {
     const proc = this.processes.find((p) => p.pid === request.identity.pid && p.alive);
-    if (
-      !proc ||
-      proc.identity.startTime !== request.identity.startTime ||
-      proc.identity.command !== request.identity.command
-    ) {
+    if (!proc || !matchesIdentity(request.identity, proc.identity, request.spawned)) {
       return Promise.resolve(undefined);
     }
     const adopted = new FakeProcess(proc.pid, proc.spec, proc.identity, this.clock, true);

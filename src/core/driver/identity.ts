@@ -99,6 +99,41 @@ export function sameIdentity(a: ProcessIdentity, b: ProcessIdentity): boolean {
   return a.pid === b.pid && a.startTime === b.startTime && a.command === b.command;
 }
 
+/** What gowinproc asked the OS to run (recorded beside the identity). */
+export interface SpawnedCommand {
+  command: string;
+  args: string[];
+}
+
+/**
+ * Whether a live process is the one recorded: same pid and OS start time, and a command line
+ * that is the recorded one, or that still shows what we spawned (its executable's name and every
+ * argument, in order). The second form covers a command line read before an exec chain settled
+ * (`#!/usr/bin/env node` re-executes as `node script`).
+ */
+export function matchesIdentity(
+  recorded: ProcessIdentity,
+  current: ProcessIdentity,
+  spawned?: SpawnedCommand,
+): boolean {
+  if (recorded.pid !== current.pid || recorded.startTime !== current.startTime) return false;
+  if (recorded.command === current.command) return true;
+  return spawned !== undefined && showsSpawn(current.command, spawned);
+}
+
+function showsSpawn(commandLine: string, spawned: SpawnedCommand): boolean {
+  const name = spawned.command.split(/[\\/]/).pop() ?? spawned.command;
+  let at = commandLine.indexOf(name);
+  if (name === '' || at < 0) return false;
+  at += name.length;
+  for (const arg of spawned.args) {
+    const found = commandLine.indexOf(arg, at);
+    if (found < 0) return false;
+    at = found + arg.length;
+  }
+  return true;
+}
+
 /**
  * Live (not zombie) members of a process group, from /proc. Zombies count as gone: they are dead
  * and only wait for init to reap them, which some container inits do slowly.

@@ -5,6 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
 import { access, constants, stat } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -15,7 +16,7 @@ import {
   isWindows,
   type Platform,
 } from '../../shared/index.js';
-import { linuxGroupMembers, readIdentity } from './identity.js';
+import { linuxGroupMembers, matchesIdentity, readIdentity } from './identity.js';
 import { closeFds, openChildFifos, reopenFifoReaders } from './output.js';
 import { executeStopPlan, planStop, type StopEffects } from './stop-plan.js';
 import type {
@@ -58,7 +59,9 @@ export class NodeProcessDriver implements ProcessDriver {
       env: spec.env,
       stdio: ['ignore', fifos?.childFds[0] ?? 'pipe', fifos?.childFds[1] ?? 'pipe'],
       // POSIX: setsid, so the instance leads its own process group and the tree can be signalled.
-      detached: !windows,
+      // Windows: outside the daemon's job object (so it outlives a daemon crash and can be
+      // adopted) and off the daemon's console (so a Ctrl+C there does not reach it).
+      detached: true,
       windowsHide: true,
     });
     try {
@@ -88,11 +91,7 @@ export class NodeProcessDriver implements ProcessDriver {
 
   async adopt(request: AdoptRequest): Promise<ProcessHandle | undefined> {
     const current = await this.identify(request.identity.pid);
-    if (
-      !current ||
-      current.startTime !== request.identity.startTime ||
-      current.command !== request.identity.command
-    ) {
+    if (!current || !matchesIdentity(request.identity, current, request.spawned)) {
       return undefined;
     }
     const readers =
@@ -144,7 +143,7 @@ class OsProcessHandle implements ProcessHandle {
     return {
       signalGroup: (signal) => signalGroup(this.pid, signal),
       httpPost: async (url) => {
-        await fetch(url, { method: 'POST', signal: AbortSignal.timeout(2000) });
+        await postShutdown(url);
       },
       exec: async (file, args) => {
         await run(file, args, { windowsHide: true });
@@ -273,8 +272,19 @@ async function preflight(spec: SpawnSpec, platform: Platform): Promise<void> {
 
 function spawnError(error: unknown, spec: SpawnSpec): DaemonError {
   const code = errnoCode(error);
+  if (code === 'ENOENT' && /[\\/]/.test(spec.command)) {
+    // The file exists (preflight checked it), so what is missing is its interpreter or loader.
+    return new DaemonError(
+      'binary_not_found',
+      `binary_path ${spec.command} cannot be executed: the interpreter on its #! line, or a library it needs, is missing`,
+      {
+        cause: error,
+        details: { binary_path: spec.command },
+      },
+    );
+  }
   if (code === 'ENOENT') {
-    const where = /[\\/]/.test(spec.command) ? 'does not exist' : 'was not found on PATH';
+    const where = 'was not found on PATH';
     return new DaemonError('binary_not_found', `binary_path ${spec.command} ${where}`, {
       cause: error,
       details: { binary_path: spec.command },
@@ -292,4 +302,17 @@ function spawnError(error: unknown, spec: SpawnSpec): DaemonError {
     `could not start ${spec.command}: ${(error as Error).message}`,
     { cause: error },
   );
+}
+
+/** POST to an instance's shutdown endpoint (node:http; fetch would load undici into the daemon). */
+function postShutdown(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      res.once('end', resolve);
+    });
+    req.once('timeout', () => req.destroy(new Error('no answer within 2000ms')));
+    req.once('error', reject);
+    req.end();
+  });
 }

@@ -60,6 +60,8 @@ export interface ProcessHandle {
 
 export interface AdoptRequest {
   identity: ProcessIdentity;
+  /** What was spawned, to recognise the process if its command line changed after exec. */
+  spawned?: { command: string; args: string[] } | undefined;
   io?: { dir: string; name: string } | undefined;
   stop: StopRequest;
 }

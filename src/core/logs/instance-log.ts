@@ -46,7 +46,12 @@ export class InstanceLog {
         partial = partial.slice(MAX_LINE_BYTES);
       }
       let flowing = true;
-      for (const text of parts) flowing = this.append(stream, text.replace(/\r$/, '')) && flowing;
+      for (const line of parts) {
+        const text = line.replace(/\r$/, '');
+        for (let at = 0; at === 0 || at < text.length; at += MAX_LINE_BYTES) {
+          flowing = this.append(stream, text.slice(at, at + MAX_LINE_BYTES)) && flowing;
+        }
+      }
       if (!flowing) {
         source.pause();
         this.writer.once('drain', () => source.resume());
@@ -85,9 +90,14 @@ export class InstanceLog {
     clearTimeout(timer);
   }
 
-  /** The last stderr lines, for crash reports. */
+  /** The last stderr lines of the current run, for crash reports. */
   recentStderr(): string[] {
     return this.stderrTail.toArray();
+  }
+
+  /** A new run begins: its crash report must not show the previous run's lines. */
+  newRun(): void {
+    this.stderrTail.clear();
   }
 
   subscribe(listener: (line: LogLine) => void): () => void {
@@ -114,7 +124,7 @@ export function formatLogLine(line: LogLine): string {
   return `${new Date(line.at).toISOString()} [${line.stream}] ${line.text}\n`;
 }
 
-const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) \[(out|err|sys)\] ?(.*)$/;
+const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) \[(out|err|sys)\] ?(.*)$/s;
 
 export function parseLogLine(text: string): LogLine | undefined {
   const match = LINE.exec(text);

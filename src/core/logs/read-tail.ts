@@ -28,17 +28,18 @@ async function tailOfFile(path: string, count: number): Promise<LogLine[] | unde
   try {
     const size = (await handle.stat()).size;
     let position = size;
-    let text = '';
+    const blocks: Buffer[] = [];
     let newlines = 0;
     while (position > 0 && newlines <= count) {
       const length = Math.min(BLOCK, position);
       position -= length;
-      const buffer = Buffer.alloc(length);
-      await handle.read(buffer, 0, length, position);
-      const chunk = buffer.toString('utf8');
-      text = chunk + text;
-      newlines += chunk.split('\n').length - 1;
+      const block = Buffer.alloc(length);
+      await handle.read(block, 0, length, position);
+      blocks.unshift(block);
+      for (const byte of block) if (byte === 0x0a) newlines++;
     }
+    // Decode once: a character may straddle two blocks.
+    const text = Buffer.concat(blocks).toString('utf8');
     const raw = text.split('\n').filter((l) => l !== '');
     if (position > 0) raw.shift(); // the first line may be cut in half
     return raw

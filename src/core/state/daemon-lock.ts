@@ -1,8 +1,10 @@
 /**
  * One daemon per data directory. The lock file holds the owner's pid and OS start time; a lock
  * whose owner is gone (or whose pid now belongs to another process) is stale and taken over.
+ * The file is written beside the lock and hard-linked into place, so no reader ever sees it
+ * half-written and two daemons starting together cannot both win.
  */
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaemonError, errnoCode } from '../../shared/index.js';
 import type { ProcessIdentity } from '../driver/index.js';
@@ -21,47 +23,54 @@ export async function acquireDaemonLock(
   dataDir: string,
   identify: (pid: number) => Promise<ProcessIdentity | undefined>,
 ): Promise<DaemonLock> {
-  mkdirSync(dataDir, { recursive: true });
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    throw new DaemonError(
+      'permission_denied',
+      `cannot create the data directory ${dataDir} (${errnoCode(error) ?? (error as Error).message}); set paths.data or --data`,
+      { cause: error },
+    );
+  }
   const path = join(dataDir, 'gowinproc.lock');
   const self = await identify(process.pid);
   const content: LockContent = { pid: process.pid, startTime: self?.startTime ?? '' };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, JSON.stringify(content));
-      closeSync(fd);
-      return {
-        path,
-        release: () => {
-          try {
-            const held = JSON.parse(readFileSync(path, 'utf8')) as LockContent;
-            if (held.pid === process.pid) rmSync(path, { force: true });
-          } catch {
-            // already gone
-          }
-        },
-      };
-    } catch (error) {
-      if (errnoCode(error) !== 'EEXIST') {
+  const staging = `${path}.${process.pid}`;
+  writeFileSync(staging, JSON.stringify(content), { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(staging, path);
+        return { path, release: () => releaseIfOurs(path, content) };
+      } catch (error) {
+        if (errnoCode(error) !== 'EEXIST') {
+          throw new DaemonError(
+            'daemon_locked',
+            `cannot create the lock file ${path}: ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
+      }
+      const holder = readLock(path);
+      if (holder !== undefined && (await isLive(holder, content, identify))) {
         throw new DaemonError(
           'daemon_locked',
-          `cannot create the lock file ${path}: ${(error as Error).message}`,
-          { cause: error },
+          `another gowinproc daemon (pid ${holder.pid}) is already running on the data directory ${dataDir}; stop it first, or use another --data directory`,
+          { details: { pid: holder.pid, lock: path } },
         );
       }
+      rmSync(path, { force: true }); // stale: its owner is gone
     }
-    const holder = readLock(path);
-    const alive = holder !== undefined && (await isSameProcess(holder, identify));
-    if (alive) {
-      throw new DaemonError(
-        'daemon_locked',
-        `another gowinproc daemon (pid ${holder.pid}) is already running on the data directory ${dataDir}; stop it first, or use another --data directory`,
-        { details: { pid: holder.pid, lock: path } },
-      );
-    }
-    rmSync(path, { force: true }); // stale: its owner is gone
+    throw new DaemonError('daemon_locked', `could not take the lock ${path}`);
+  } finally {
+    rmSync(staging, { force: true });
   }
-  throw new DaemonError('daemon_locked', `could not take the lock ${path}`);
+}
+
+function releaseIfOurs(path: string, ours: LockContent): void {
+  const held = readLock(path);
+  if (held && held.pid === ours.pid && held.startTime === ours.startTime)
+    rmSync(path, { force: true });
 }
 
 function readLock(path: string): LockContent | undefined {
@@ -75,11 +84,13 @@ function readLock(path: string): LockContent | undefined {
   }
 }
 
-async function isSameProcess(
+/** The holder still runs: same pid and start time (our own process included: two daemons in one process). */
+async function isLive(
   holder: LockContent,
+  self: LockContent,
   identify: (pid: number) => Promise<ProcessIdentity | undefined>,
 ): Promise<boolean> {
-  if (holder.pid === process.pid) return false;
+  if (holder.pid === self.pid) return holder.startTime === self.startTime;
   const now = await identify(holder.pid);
   if (!now) return false;
   return holder.startTime === '' || now.startTime === holder.startTime;

@@ -13,6 +13,8 @@ export interface InstanceRecord {
   index: number;
   port: number;
   identity: ProcessIdentity;
+  /** What was spawned (executable and arguments). */
+  spawned?: { command: string; args: string[] } | undefined;
   startedAt: number;
   version?: string | undefined;
 }
@@ -47,6 +49,7 @@ export class Ledger {
     private readonly clock: Clock,
     private readonly snapshot: () => Record<string, ProcessRecord>,
     private readonly delayMs = 50,
+    private readonly onError: (error: Error) => void = () => undefined,
   ) {
     this.path = join(dataDir, 'state.json');
   }
@@ -91,7 +94,7 @@ export class Ledger {
     };
     this.writing = this.writing
       .then(() => writeFileAtomic(this.path, `${JSON.stringify(data, null, 2)}\n`, 0o600))
-      .catch(() => undefined);
+      .catch((error: Error) => this.onError(error));
     return this.writing;
   }
 }

@@ -53,6 +53,9 @@ export interface InstanceLogLine extends LogLine {
   index: number;
 }
 
+/** When the command line is read again after a spawn. */
+const IDENTITY_SETTLE_MS = 250;
+
 /** Runs kept for the restart policy (enough for any sane max_restarts). */
 const HISTORY_LIMIT = 100;
 
@@ -61,6 +64,7 @@ export class Instance implements InstanceInfo {
   readonly log: InstanceLog;
   private handle: ProcessHandle | undefined;
   private identity: ProcessIdentity | undefined;
+  private spawned: { command: string; args: string[] } | undefined;
   private history: RunRecord[] = [];
   private runStartedAt = 0;
   private readyAt: number | undefined;
@@ -139,6 +143,7 @@ export class Instance implements InstanceInfo {
       index: this.index,
       port: this.portHeld,
       identity: this.identity,
+      spawned: this.spawned,
       startedAt: this.runStartedAt,
       version: this.version,
     };
@@ -218,6 +223,7 @@ export class Instance implements InstanceInfo {
     this.cancelBackoff?.();
     this.cancelBackoff = undefined;
     this.lifecycle.setState({ status: 'starting' });
+    this.log.newRun();
     const startedAt = this.deps.clock.now();
     let handle: ProcessHandle;
     try {
@@ -239,6 +245,7 @@ export class Instance implements InstanceInfo {
       this.version = ctx.version;
       if (this.stopRequested)
         throw new DaemonError('shutting_down', 'stopped before the process was spawned');
+      this.spawned = { command, args: this.process.args };
       handle = await this.deps.driver.spawn({
         command,
         args: this.process.args,
@@ -302,6 +309,8 @@ export class Instance implements InstanceInfo {
     this.log.attach(handle.stdout, 'out');
     this.log.attach(handle.stderr, 'err');
     void this.refreshIdentity();
+    // Once more a moment later: an exec chain (`#!/usr/bin/env node`) changes the command line.
+    this.deps.clock.setTimeout(() => void this.refreshIdentity(), IDENTITY_SETTLE_MS);
     this.monitor = new HealthMonitor(
       this.process.health_check,
       this.port,
@@ -333,6 +342,7 @@ export class Instance implements InstanceInfo {
     this.portHeld = record.port;
     this.deps.ports.reserve(record.port, this.id);
     this.identity = record.identity;
+    this.spawned = record.spawned;
     this.version = record.version;
     this.lifecycle.record({
       type: 'instance.adopted',

@@ -67,6 +67,11 @@ export class Supervisor {
       this.clock,
       () => this.ledgerSnapshot(),
       options.ledgerDelayMs,
+      (error) =>
+        this.publish('', {
+          type: 'daemon.warning',
+          message: `cannot write the state file (adoption after a crash depends on it): ${error.message}`,
+        }),
     );
     this.deps = {
       driver: options.driver,
@@ -157,6 +162,15 @@ export class Supervisor {
           ['server', 'paths', 'metrics', 'tunnel', 'load_balancers'] as const
         ).filter((key) => JSON.stringify(this.config[key]) !== JSON.stringify(next[key])),
       };
+      const busy = [...summary.removed, ...summary.changed]
+        .map((name) => this.programs.get(name)!)
+        .filter((p) => p.busy !== undefined);
+      if (busy.length > 0) {
+        throw new DaemonError(
+          'operation_in_progress',
+          `cannot reload now: ${busy.map((p) => `${p.name} (${p.busy})`).join(', ')} in progress; nothing was changed`,
+        );
+      }
       this.config = next;
       await Promise.all(
         summary.removed.map(async (name) => {
@@ -207,6 +221,7 @@ export class Supervisor {
           : { signal: 'SIGTERM', timeoutMs: 10_000, port: entry.port };
         const handle = await this.options.driver.adopt({
           identity: entry.identity,
+          spawned: entry.spawned,
           io: { dir: join(this.deps.runDir, name), name: String(entry.index) },
           stop,
         });
