@@ -192,9 +192,10 @@ function reportLeftovers(
     delete parent[path[path.length - 1]!];
     return;
   }
-  for (const [key, child] of Object.entries(node)) {
+  for (const key of Object.keys(node)) {
     const childPath = [...path, key];
-    if (LEGACY_KEYS[childPath.join('.')] && isPlainObject(child)) {
+    if (LEGACY_KEYS[childPath.join('.')]) {
+      // A known sub-section: its leftovers are reported inside it (or that it is not a mapping).
       reportLeftovers(root, childPath, issues);
       continue;
     }

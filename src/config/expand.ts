@@ -2,7 +2,8 @@
  * `${VAR}` and `${VAR:-default}` expansion in every string value of the parsed YAML (keys are
  * left alone). `${VAR-default}` uses the default only when VAR is unset. `$${` writes a literal
  * `${`. A mapping value that is nothing but a reference to an unset or empty variable is removed,
- * so `token: ${GITHUB_TOKEN}` means "no token" when the variable is not set.
+ * so `token: ${GITHUB_TOKEN}` means "no token" when the variable is not set. An empty value
+ * (`tunnel:` with everything under it commented out) is likewise "not set".
  */
 const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}/g;
 const ONLY_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\}$/;
@@ -28,6 +29,8 @@ export function expandValue(value: unknown, env: Environment): unknown {
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
+      // `key:` with nothing after it (every child commented out) means "not set", as in Go's YAML.
+      if (item === null) continue;
       const expanded = expandValue(item, env);
       if (typeof item === 'string' && ONLY_REFERENCE.test(item) && expanded === '') continue;
       out[key] = expanded;

@@ -89,13 +89,19 @@ export const scalarString = z.unknown().transform((value, ctx): string => {
 });
 
 /** An integer within [min, max]. */
+/** A number written as a YAML number or, from a ${VAR}, as a numeric string. */
+function numeric(value: unknown): unknown {
+  return typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+}
+
 export function int(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return z.unknown().transform((value, ctx): number => {
+  return z.unknown().transform((raw, ctx): number => {
+    const value = numeric(raw);
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       ctx.addIssue({
         code: 'custom',
-        message: `invalid value ${show(value)} (expected an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`})`,
-        input: value,
+        message: `invalid value ${show(raw)} (expected an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`})`,
+        input: raw,
       });
       return z.NEVER;
     }
@@ -116,3 +122,36 @@ export const SIGNALS = [
   'SIGUSR2',
   'SIGWINCH',
 ] as const;
+
+/** A number within [min, max] (exclusive of min when `exclusiveMin`). */
+export function num(min: number, max = Number.MAX_VALUE, exclusiveMin = false) {
+  return z.unknown().transform((raw, ctx): number => {
+    const value = numeric(raw);
+    const low = exclusiveMin
+      ? typeof value === 'number' && value > min
+      : typeof value === 'number' && value >= min;
+    if (typeof value !== 'number' || !Number.isFinite(value) || !low || value > max) {
+      const range =
+        max === Number.MAX_VALUE ? `${exclusiveMin ? '>' : '>='} ${min}` : `from ${min} to ${max}`;
+      ctx.addIssue({
+        code: 'custom',
+        message: `invalid value ${show(raw)} (expected a number ${range})`,
+        input: raw,
+      });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+/** true/false, also written as the strings "true"/"false" (what a ${VAR} gives). */
+export const bool = z.unknown().transform((raw, ctx): boolean => {
+  if (typeof raw === 'boolean') return raw;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  ctx.addIssue({
+    code: 'custom',
+    message: `invalid value ${show(raw)} (expected true or false)`,
+    input: raw,
+  });
+  return z.NEVER;
+});

@@ -4,6 +4,8 @@
  * bounds, balancer targets).
  */
 import { isAbsolute, join, resolve } from 'node:path';
+import { formatDuration } from '../shared/index.js';
+import { isLoopbackHost } from '../shared/index.js';
 import type { ConfigIssue } from './issues.js';
 import type { ParsedConfig, ParsedProcess } from './schema.js';
 import type {
@@ -50,6 +52,7 @@ export function finalizeConfig(
     issues,
   );
   checkFixedPorts(processes, parsed.server, issues);
+  checkServerSafety(parsed.server, issues);
   if (parsed.server.port !== 0 && parsed.server.port === parsed.server.grpc_port) {
     issues.push({
       path: ['server', 'grpc_port'],
@@ -64,6 +67,15 @@ export function finalizeConfig(
     issues,
   );
   parsed.load_balancers.forEach((balancer, b) => {
+    const fixedPorts = new Map(
+      processes.filter((p) => p.port !== undefined).map((p) => [p.port!, p.name]),
+    );
+    if (fixedPorts.has(balancer.listen_port)) {
+      issues.push({
+        path: ['load_balancers', b, 'listen_port'],
+        message: `listen_port ${balancer.listen_port} is also the port of process ${fixedPorts.get(balancer.listen_port)}`,
+      });
+    }
     if ([parsed.server.port, parsed.server.grpc_port].includes(balancer.listen_port)) {
       issues.push({
         path: ['load_balancers', b, 'listen_port'],
@@ -274,7 +286,7 @@ function healthCheck(
   if (timing.timeout > timing.interval) {
     issues.push({
       path: at('health_check', 'timeout'),
-      message: `timeout is longer than interval; probes would overlap`,
+      message: `timeout ${formatDuration(timing.timeout)} is longer than interval ${formatDuration(timing.interval)}; probes would overlap`,
     });
   }
   const resolvedEndpoint = resolvedType === 'http' ? (endpoint ?? '/health') : endpoint;
@@ -333,4 +345,18 @@ function checkFixedPorts(
 /** `{key: value}` when value is defined, `{}` otherwise (for exactOptionalPropertyTypes). */
 function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
+/**
+ * The API must not be open to other machines by accident: without credentials it listens on
+ * loopback only, unless the operator sets server.auth.insecure.
+ */
+function checkServerSafety(server: ParsedConfig['server'], issues: ConfigIssue[]): void {
+  const hasCredentials = server.auth.api_keys.length > 0 || server.auth.jwt !== undefined;
+  if (!hasCredentials && !server.auth.insecure && !isLoopbackHost(server.host)) {
+    issues.push({
+      path: ['server', 'host'],
+      message: `${server.host} is reachable from other machines but server.auth has no credentials; add server.auth.api_keys, listen on 127.0.0.1, or set server.auth.insecure: true to accept an open API`,
+    });
+  }
 }

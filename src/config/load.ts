@@ -62,7 +62,8 @@ export function parseConfig(text: string, file: string, options: LoadConfigOptio
 
   const syntax: ConfigProblem[] = doc.errors.map((error) => ({
     file,
-    line: error.linePos?.[0]?.line,
+    // prettyErrors is off (it would quote the source, secrets included), so linePos is unset.
+    line: error.linePos?.[0]?.line ?? lines.linePos(error.pos[0]).line,
     key: '(yaml)',
     message: error.message.split('\n')[0] ?? error.message,
   }));
@@ -82,7 +83,8 @@ export function parseConfig(text: string, file: string, options: LoadConfigOptio
 
   const expanded = expandValue(raw, env) as Record<string, unknown>;
   const aliased = applyAliases(expanded);
-  const origins: Origin[] = [...aliased.origins, ...applyEnvOverrides(aliased.value, env)];
+  // An environment override wins over the file, so its origin comes first among equals.
+  const origins: Origin[] = [...applyEnvOverrides(aliased.value, env), ...aliased.origins];
   const issues: ConfigIssue[] = [...aliased.issues];
 
   const parsed = configSchema.safeParse(aliased.value, { reportInput: true });

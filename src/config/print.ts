@@ -38,7 +38,8 @@ const SIZE_KEYS = new Set([
 
 export function printConfig(config: Config): string {
   const { source: _source, ...rest } = config;
-  return stringify(present(rest, []), { lineWidth: 0 });
+  // No block scalars: yaml writes " \n" as a `|+` block that reads back without its spaces.
+  return stringify(escapeReferences(present(rest, [])), { lineWidth: 0, blockQuote: false });
 }
 
 /** The config as plain data for display: secrets masked, durations and sizes as strings. */
@@ -66,6 +67,16 @@ function present(value: unknown, path: KeyPath): unknown {
       if (item !== undefined) out[key] = present(item, [...path, key]);
     }
     return out;
+  }
+  return value;
+}
+
+/** A literal `${` in a value is written `$${`, so that reading the printed file gives it back. */
+function escapeReferences(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll('${', () => '$${');
+  if (Array.isArray(value)) return value.map(escapeReferences);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeReferences(v)]));
   }
   return value;
 }

@@ -6,9 +6,11 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../shared/index.js';
 import {
+  bool,
   duration,
   int,
   NAME_PATTERN,
+  num,
   port,
   portRange,
   scalarString,
@@ -18,6 +20,7 @@ import {
 
 const role = z.enum(['viewer', 'operator', 'admin']);
 const optionalString = z.string().optional();
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
 
 const apiKey = z
   .strictObject({
@@ -43,7 +46,7 @@ const server = z.strictObject({
     .strictObject({
       cert_file: optionalString,
       key_file: optionalString,
-      auto: z.boolean().default(false),
+      auto: bool.default(false),
     })
     .refine((t) => t.auto || (t.cert_file !== undefined && t.key_file !== undefined), {
       message: 'set both cert_file and key_file, or auto: true',
@@ -69,7 +72,7 @@ const server = z.strictObject({
           },
         )
         .optional(),
-      insecure: z.boolean().default(false),
+      insecure: bool.default(false),
     })
     .prefault({}),
 });
@@ -83,12 +86,12 @@ const paths = z.strictObject({
 });
 
 const logFiles = z.strictObject({
-  max_size: size.default(10 * 1024 * 1024),
+  max_size: size.default(10_000_000), // 10MB, as config.md writes it
   max_files: int(1, 1000).default(5),
 });
 
 const certificates = z.strictObject({
-  auto_generate: z.boolean().default(true),
+  auto_generate: bool.default(true),
   key_type: z.enum(['rsa', 'ecdsa']).default('rsa'),
   key_size: int(256, 8192).default(2048),
   validity_days: int(1, 36500).default(365),
@@ -104,10 +107,10 @@ const clientId = z
 
 const secrets = z.strictObject({
   mode: z.enum(['standalone', 'cloudflare']).default('standalone'),
-  override: z.boolean().default(false),
+  override: bool.default(false),
   cloudflare: z
     .strictObject({
-      worker_url: z.url().optional(),
+      worker_url: httpUrl.optional(),
       private_key_path: optionalString,
       client_id: clientId.default('gowinproc'),
       retry_max: int(0, 100).default(3),
@@ -120,21 +123,21 @@ const secrets = z.strictObject({
 const github = z.strictObject({
   mode: z.enum(['standalone', 'cloudflare']).default('standalone'),
   token: optionalString,
-  api_url: z.url().default('https://api.github.com'),
+  api_url: httpUrl.default('https://api.github.com'),
   cloudflare: z
-    .strictObject({ worker_url: z.url().optional(), private_key_path: optionalString })
+    .strictObject({ worker_url: httpUrl.optional(), private_key_path: optionalString })
     .prefault({}),
   update_mode: z
     .strictObject({
       polling: z
         .strictObject({
-          enabled: z.boolean().default(true),
+          enabled: bool.default(true),
           interval: duration.default(5 * 60_000),
         })
         .prefault({}),
       webhook: z
         .strictObject({
-          enabled: z.boolean().default(true),
+          enabled: bool.default(true),
           secret: optionalString,
           path: z.string().default('/webhook/github'),
         })
@@ -144,20 +147,20 @@ const github = z.strictObject({
 });
 
 const tunnel = z.strictObject({
-  enabled: z.boolean().default(false),
+  enabled: bool.default(false),
   port: port().optional(),
   protocol: z.enum(['http2', 'quic']).default('http2'),
   client_id: clientId.optional(),
-  worker_url: z.url().optional(),
+  worker_url: httpUrl.optional(),
   private_key_path: optionalString,
-  require_auth: z.boolean().default(true),
+  require_auth: bool.default(true),
 });
 
 const metrics = z.strictObject({
   interval: duration.default(1000),
   retention: duration.default(7 * 86_400_000),
   store: z.enum(['sqlite', 'memory']).default('sqlite'),
-  prometheus: z.boolean().default(true),
+  prometheus: bool.default(true),
 });
 
 const restart = z.strictObject({
@@ -166,7 +169,7 @@ const restart = z.strictObject({
     .strictObject({
       initial: duration.default(100),
       max: duration.default(30_000),
-      multiplier: z.number().min(1).max(10).default(2),
+      multiplier: num(1, 10).default(2),
     })
     .prefault({}),
   max_restarts: int(0).optional(),
@@ -182,7 +185,7 @@ const stop = z.strictObject({
 });
 
 const healthCheck = z.strictObject({
-  enabled: z.boolean().optional(),
+  enabled: bool.optional(),
   type: z.enum(['http', 'grpc', 'tcp', 'none']).optional(),
   endpoint: optionalString,
   interval: duration.default(5000),
@@ -193,21 +196,21 @@ const healthCheck = z.strictObject({
 });
 
 const processGithub = z.strictObject({
-  auto_update: z.boolean().default(false),
+  auto_update: bool.default(false),
   update_check_interval: duration.default(5 * 60_000),
   asset: optionalString,
-  allow_prerelease: z.boolean().default(false),
+  allow_prerelease: bool.default(false),
   checksum: z.enum(['required', 'optional']).default('optional'),
   token: optionalString,
 });
 
 const scaling = z.strictObject({
-  enabled: z.boolean().default(false),
+  enabled: bool.default(false),
   min_instances: int(0, 1000).default(1),
   max_instances: int(1, 1000).default(4),
-  cpu_threshold: z.number().min(0).max(10_000).default(80),
+  cpu_threshold: num(0, 10_000).default(80),
   memory_threshold: size.optional(),
-  rps_threshold: z.number().min(0).default(0),
+  rps_threshold: num(0).default(0),
   sustain: duration.default(15_000),
   cooldown: duration.default(60_000),
 });
@@ -229,19 +232,19 @@ export const processSchema = z.strictObject({
   instances: int(0, 1000).optional(),
   min_instances: int(0, 1000).optional(),
   max_instances: int(1, 1000).optional(),
-  auto_restart: z.boolean().optional(),
+  auto_restart: bool.optional(),
   restart: restart.prefault({}),
   stop: stop.prefault({}),
   health_check: healthCheck.optional(),
   secrets_keys: z.array(z.string()).default([]),
   secrets: z
     .strictObject({
-      enabled: z.boolean().default(true),
+      enabled: bool.default(true),
       source: z.enum(['local', 'cloudflare']).optional(),
       env_file: optionalString,
     })
     .prefault({}),
-  certificates: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+  certificates: z.strictObject({ enabled: bool.default(false) }).prefault({}),
   github: processGithub.prefault({}),
   scaling: scaling.prefault({}),
   logs: z
@@ -255,7 +258,7 @@ const route = z.strictObject({
   strategy: z
     .enum(['round_robin', 'least_connections', 'primary', 'random', 'weighted'])
     .default('round_robin'),
-  weights: z.record(z.string(), z.number().positive()).optional(),
+  weights: z.record(z.string(), num(0, Number.MAX_VALUE, true)).optional(),
 });
 
 const loadBalancer = z.strictObject({

@@ -8,3 +8,4 @@ export * from './ring-buffer.js';
 export * from './atomic-file.js';
 export * from './rotating-file.js';
 export * from './logger.js';
+export * from './net.js';

@@ -1,8 +1,2 @@
-export {
-  AuthPolicy,
-  checkBindSafety,
-  isLoopbackHost,
-  type Principal,
-  type Credentials,
-} from './policy.js';
+export { AuthPolicy, type Principal, type Credentials } from './policy.js';
 export { roleAllows, type Requirement, type Role } from './roles.js';

@@ -5,7 +5,6 @@
  * daemon refuses other hosts unless `server.auth.insecure`), and callers get the admin role.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { ServerConfig } from '../../config/index.js';
 import { DaemonError } from '../../shared/index.js';
 import { roleAllows, type Requirement, type Role } from './roles.js';
@@ -90,24 +89,4 @@ function bearer(header: string | undefined): string | undefined {
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
-}
-
-/** True for 127.0.0.0/8, ::1, localhost and IPv4-mapped loopback. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost') return true;
-  if (h === '::1') return true;
-  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
-  return isIP(v4) === 4 && v4.startsWith('127.');
-}
-
-/** Refuses a non-loopback listener without credentials unless the operator opted in. */
-export function checkBindSafety(server: Pick<ServerConfig, 'auth' | 'host'>): void {
-  const hasAuth = server.auth.api_keys.length > 0 || server.auth.jwt !== undefined;
-  if (!hasAuth && !server.auth.insecure && !isLoopbackHost(server.host)) {
-    throw new DaemonError(
-      'config_invalid',
-      `server.host is ${server.host}, which is reachable from other machines, but no server.auth is configured; add server.auth.api_keys, bind to 127.0.0.1, or set server.auth.insecure: true to accept an open API`,
-    );
-  }
 }
