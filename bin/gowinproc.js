@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-// The published entry point: the compiled CLI (built by `npm run build`, which `npm ci` runs via `prepare`).
-import '../dist/daemon/main.js';
+// The `gowinproc` executable: the bundled CLI and daemon (built by `npm run build`, which
+// `npm ci` runs through `prepare`).
+import '../dist/bundle/gowinproc.js';

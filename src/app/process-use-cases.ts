@@ -28,7 +28,7 @@ export class ProcessUseCases {
     const items = this.supervisor
       .list()
       .map(processSummary)
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // not localeCompare: ICU collation data costs the daemon ~3 MB
     return { processes: items.map((i) => i.name), count: items.length, items };
   }
 

@@ -1,2 +1,3 @@
-export { buildCli, runCli, type CliDeps, type CliIo, type RunCommandOptions } from './program.js';
+export { buildCli, runCli, type CliDeps, type CliIo } from './program.js';
+export { parseRunArgs, RUN_OPTIONS, type RunCommandOptions } from './run-options.js';
 export { statusTable, formatUptime, table } from './format.js';

@@ -3,23 +3,18 @@
  * work talks to the daemon over its REST API through DaemonClient. `--json` prints the API's
  * answer as it is. The daemon itself is started by `run`, injected by the composition root.
  */
-import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { loadConfigFile, printConfig, presentConfig, type PathsConfig } from '../config/index.js';
+import { loadConfigFile, printConfig, presentConfig } from '../config/index.js';
 import { DaemonClient } from '../client/index.js';
 import { DaemonError } from '../shared/index.js';
 import { formatLogLine, statusTable } from './format.js';
+import { RUN_OPTIONS, runCommandOptions, type RunCommandOptions } from './run-options.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   env: Readonly<Record<string, string | undefined>>;
-}
-
-export interface RunCommandOptions {
-  configPath: string;
-  paths: Partial<PathsConfig>;
 }
 
 export interface CliDeps extends CliIo {
@@ -55,23 +50,12 @@ export function buildCli(deps: CliDeps): Command {
       .option('--port <port>', 'daemon API port')
       .addOption(new Option('--api-key <key>', 'API key (or GOWINPROC_API_KEY)'));
 
-  program
-    .command('run')
-    .description('run the daemon in the foreground')
-    .option('-c, --config <file>', 'config file', 'config.yaml')
-    .option('--certs <dir>', 'certificates directory (overrides paths.certs)')
-    .option('--keys <dir>', 'keys directory (overrides paths.keys)')
-    .option('--data <dir>', 'data directory: state, lock (overrides paths.data)')
-    .option('--binaries <dir>', 'installed releases directory (overrides paths.binaries)')
-    .option('--logs <dir>', 'logs directory (overrides paths.logs)')
-    .action(async (options: { config: string } & Partial<Record<keyof PathsConfig, string>>) => {
-      const paths: Partial<PathsConfig> = {};
-      for (const key of ['certs', 'keys', 'data', 'binaries', 'logs'] as const) {
-        const value = options[key];
-        if (value !== undefined) paths[key] = resolve(value);
-      }
-      process.exitCode = await deps.runDaemon({ configPath: options.config, paths });
-    });
+  const run = program.command('run').description('run the daemon in the foreground');
+  for (const option of RUN_OPTIONS)
+    run.option(option.flags, option.description, option.defaultValue);
+  run.action(async (options: Record<string, string | undefined>) => {
+    process.exitCode = await deps.runDaemon(runCommandOptions(options));
+  });
 
   withTarget(
     program.command('status').alias('ls').description('list processes and instances (like pm2 ls)'),

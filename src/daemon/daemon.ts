@@ -3,8 +3,9 @@
  * shutdown. Order: config -> lock -> logger -> supervisor -> app -> REST listener -> adopt/start
  * instances. Shutdown: stop every instance in parallel, close the API, release the lock.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuthPolicy, checkBindSafety } from '../api/auth/index.js';
+import { AuthPolicy } from '../api/auth/index.js';
 import { buildRestApi, listen, type RunningServer } from '../api/rest/index.js';
 import { createApp } from '../app/index.js';
 import { loadConfigFile, type Config, type PathsConfig } from '../config/index.js';
@@ -18,6 +19,7 @@ import {
   createDaemonLogger,
   currentPlatform,
   DaemonError,
+  errnoCode,
   systemClock,
   type Logger,
 } from '../shared/index.js';
@@ -47,8 +49,8 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   const load = (): Promise<Config> =>
     loadConfigFile(options.configPath, { env, ...(options.paths ? { paths: options.paths } : {}) });
   const config = await load();
-  checkBindSafety(config.server);
   if (config.server.auth.jwt !== undefined) {
+    // Accepted by the config schema, but not enforced yet: refuse rather than run an open API.
     throw new DaemonError(
       'config_invalid',
       `${config.source}: server.auth.jwt: JWT credentials are not accepted by this version of gowinproc yet; use server.auth.api_keys`,
@@ -103,6 +105,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       reload: async () => {
         const next = await load();
         const summary = await supervisor.reload(next);
+        logger.level = next.log_level;
         logger.info(summary, 'config reloaded');
         return summary;
       },
@@ -121,6 +124,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
         host: config.server.host,
         port: config.server.port,
         requestTimeoutMs: config.server.read_timeout,
+        tls: await readServerTls(config),
       },
     );
   } catch (error) {
@@ -129,7 +133,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     await closeLog();
     throw error;
   }
-  const apiUrl = `http://${formatHost(config.server.host)}:${server.port}`;
+  const apiUrl = `${config.server.tls ? 'https' : 'http'}://${formatHost(config.server.host)}:${server.port}`;
 
   let firstSignalAt: number | undefined;
   removeSignals = combine(
@@ -205,4 +209,31 @@ function combine(...fns: Array<() => void>): () => void {
 function formatHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The API's TLS certificate and key from server.tls (files; `auto` needs generated certificates). */
+async function readServerTls(config: Config): Promise<{ cert: string; key: string } | undefined> {
+  const tls = config.server.tls;
+  if (!tls) return undefined;
+  if (tls.auto || tls.cert_file === undefined || tls.key_file === undefined) {
+    throw new DaemonError(
+      'config_invalid',
+      `${config.source}: server.tls.auto: generated API certificates come with the certificates feature; set server.tls.cert_file and key_file`,
+    );
+  }
+  const read = async (file: string, key: string): Promise<string> => {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (error) {
+      throw new DaemonError(
+        'config_invalid',
+        `${config.source}: server.tls.${key}: cannot read ${file} (${errnoCode(error) ?? (error as Error).message})`,
+        { cause: error },
+      );
+    }
+  };
+  return {
+    cert: await read(tls.cert_file, 'cert_file'),
+    key: await read(tls.key_file, 'key_file'),
+  };
 }

@@ -148,7 +148,7 @@ export async function runCli(
 ) {
   const result = await execa(process.execPath, [BIN, ...args], {
     reject: false,
-    cwd: options.cwd,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     env: { ...process.env, ...options.env },
   });
   return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };

@@ -3,7 +3,6 @@
  * success response, and a handler that calls the app facade. The same table registers the
  * routes and documents them (the OpenAPI document is generated from it).
  */
-import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { Requirement } from '../auth/index.js';
 
@@ -13,23 +12,46 @@ export interface HandlerInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  context: Context;
+  /** Aborted when the client goes away (for streams). */
+  signal: AbortSignal;
+}
+
+/** One server-sent event. */
+export interface SseEvent {
+  event?: string;
+  data: string;
+}
+
+/** A handler result that streams server-sent events until the iterable ends or the client leaves. */
+export interface SseStream {
+  kind: 'sse';
+  events: AsyncIterable<SseEvent | { comment: string }>;
+}
+
+export function sse(events: AsyncIterable<SseEvent | { comment: string }>): SseStream {
+  return { kind: 'sse', events };
+}
+
+export function isSseStream(value: unknown): value is SseStream {
+  return (
+    typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'sse'
+  );
 }
 
 export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   method: Method;
-  /** Hono path syntax: `/api/v1/processes/:name`. */
+  /** `/api/v1/processes/:name`: `:x` matches one path segment. */
   path: string;
   summary: string;
   role: Requirement;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  /** The success body (for documentation and contract tests). Omit for streams. */
+  /** The success body (for documentation and contract tests). */
   response?: z.ZodType;
   /** Success status (default 200). */
   status?: 200 | 201 | 202;
-  /** Returns a JSON-able value, or a Response for streams. */
+  /** Returns a JSON-able value, or an SseStream. */
   handler(input: HandlerInput<P, Q, B>): unknown;
 }
 

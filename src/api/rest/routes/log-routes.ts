@@ -1,9 +1,9 @@
-import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { App } from '../../../app/index.js';
-import { route } from '../route.js';
+import type { App, LogLineView } from '../../../app/index.js';
+import { route, sse, type SseEvent } from '../route.js';
 import { logLineSchema, logsQuery, processName } from '../schemas.js';
 
+/** Lines waiting for a slow reader; beyond this the oldest are dropped, not our memory. */
 const MAX_QUEUED_LINES = 10_000;
 
 export function logRoutes(app: App) {
@@ -17,41 +17,54 @@ export function logRoutes(app: App) {
       params: processName,
       query: logsQuery,
       response: z.object({ process: z.string(), lines: z.array(logLineSchema) }),
-      handler: async ({ params, query, context }) => {
+      handler: async ({ params, query, signal }) => {
         const tail = await app.logs.tail(params.name, {
           instance: query.instance,
           tail: query.tail ?? 200,
         });
         if (!query.follow) return tail;
-        return streamSSE(context, async (stream) => {
-          for (const line of tail.lines)
-            await stream.writeSSE({ event: 'line', data: JSON.stringify(line) });
-          const queue: string[] = [];
-          let wake: (() => void) | undefined;
-          const unsubscribe = app.logs.follow(params.name, { instance: query.instance }, (line) => {
-            queue.push(JSON.stringify(line));
-            if (queue.length > MAX_QUEUED_LINES) queue.shift(); // a slow reader loses the oldest lines, not our memory
-            wake?.();
-          });
-          stream.onAbort(() => {
-            unsubscribe();
-            wake?.();
-          });
-          while (!stream.aborted) {
-            if (queue.length === 0) {
-              await new Promise<void>((resolve) => {
-                wake = resolve;
-                setTimeout(resolve, 15_000).unref();
-              });
-              wake = undefined;
-              if (queue.length === 0 && !stream.aborted) await stream.write(': keep-alive\n\n');
-              continue;
-            }
-            await stream.writeSSE({ event: 'line', data: queue.shift()! });
-          }
-          unsubscribe();
-        });
+        return sse(followLines(app, params.name, query.instance, tail.lines, signal));
       },
     }),
   ];
+}
+
+/** Subscribes at once (so no line written after the tail is missed), then drains as the client reads. */
+function followLines(
+  app: App,
+  name: string,
+  instance: string | undefined,
+  first: LogLineView[],
+  signal: AbortSignal,
+): AsyncIterable<SseEvent> {
+  const queue: LogLineView[] = [...first];
+  let wake: (() => void) | undefined;
+  const unsubscribe = app.logs.follow(name, { instance }, (line) => {
+    queue.push(line);
+    if (queue.length > MAX_QUEUED_LINES) queue.shift();
+    wake?.();
+  });
+  signal.addEventListener(
+    'abort',
+    () => {
+      unsubscribe();
+      wake?.();
+    },
+    { once: true },
+  );
+  return (async function* () {
+    try {
+      while (!signal.aborted) {
+        const line = queue.shift();
+        if (line) {
+          yield { event: 'line', data: JSON.stringify(line) };
+          continue;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      unsubscribe();
+    }
+  })();
 }

@@ -1,0 +1,170 @@
+/** Serving the Router on node:http: reads bodies (with a size limit), writes JSON and SSE. */
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { DaemonError, errnoCode } from '../../shared/index.js';
+import { HTTP_STATUS } from './error-status.js';
+import type { RestResponse, Router } from './router.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const SSE_KEEPALIVE_MS = 15_000;
+
+export interface RunningServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  requestTimeoutMs: number;
+  /** PEM certificate and key: serve HTTPS. */
+  tls?: { cert: string; key: string } | undefined;
+}
+
+export function nodeHandler(router: Router): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    void serveOne(router, req, res);
+  };
+}
+
+async function serveOne(router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const abort = new AbortController();
+  res.once('close', () => abort.abort());
+  let body: string;
+  try {
+    body = await readBody(req);
+  } catch (error) {
+    const failure = DaemonError.from(error, 'invalid_argument');
+    write(res, {
+      status: HTTP_STATUS[failure.code],
+      headers: { 'content-type': 'application/json; charset=utf-8', connection: 'close' },
+      body: JSON.stringify(failure.toJSON()),
+    });
+    return;
+  }
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers))
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  const response = await router.handle({
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    headers,
+    body,
+    signal: abort.signal,
+  });
+  if ('body' in response) {
+    write(res, response);
+    return;
+  }
+  res.writeHead(response.status, response.headers);
+  res.flushHeaders();
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
+  keepAlive.unref();
+  try {
+    for await (const event of response.stream.events) {
+      if (abort.signal.aborted) break;
+      const text =
+        'comment' in event
+          ? `: ${event.comment}\n\n`
+          : `${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`;
+      if (!res.write(text))
+        await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+    }
+  } catch {
+    // the client went away, or the stream failed: nothing more to send
+  } finally {
+    clearInterval(keepAlive);
+    res.end();
+  }
+}
+
+function write(res: ServerResponse, response: Extract<RestResponse, { body: string }>): void {
+  res.writeHead(response.status, {
+    ...response.headers,
+    'content-length': Buffer.byteLength(response.body),
+  });
+  res.end(response.body);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      req.resume();
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+}
+
+const tooLarge = (): DaemonError =>
+  new DaemonError('payload_too_large', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+
+export async function listen(router: Router, options: ListenOptions): Promise<RunningServer> {
+  const handler = nodeHandler(router);
+  const server: Server = options.tls
+    ? (await import('node:https')).createServer(
+        { cert: options.tls.cert, key: options.tls.key },
+        handler,
+      )
+    : createHttpServer(handler);
+  server.requestTimeout = options.requestTimeoutMs;
+  return new Promise((resolve, reject) => {
+    const where = `the API address ${options.host}:${options.port}`;
+    server.once('error', (error) => {
+      const code = errnoCode(error);
+      if (code === 'EADDRINUSE') {
+        reject(
+          new DaemonError('port_in_use', `${where} is already in use (server.host / server.port)`, {
+            cause: error,
+          }),
+        );
+      } else if (code === 'EACCES') {
+        reject(
+          new DaemonError(
+            'permission_denied',
+            `${where} needs more privileges (ports below 1024 do); choose another server.port`,
+            { cause: error },
+          ),
+        );
+      } else {
+        reject(
+          new DaemonError(
+            'invalid_argument',
+            `cannot listen on ${where}: ${(error as Error).message} (server.host / server.port)`,
+            { cause: error },
+          ),
+        );
+      }
+    });
+    server.listen(options.port, options.host, () => {
+      const address = server.address();
+      resolve({
+        port: typeof address === 'object' && address ? address.port : options.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,158 @@
+/**
+ * The REST edge without a framework: a route table matched on method and path, with one place
+ * for authentication, input validation (zod; a bad field is a 400 naming it) and error mapping
+ * ({"error","code"} with the status from HTTP_STATUS). `handle` works on plain request objects, so
+ * tests call it in process; node-adapter.ts serves it on a socket. (No fetch Request/Response:
+ * they load undici, ~10 MB the daemon does not need.)
+ */
+import type { z } from 'zod';
+import { DaemonError } from '../../shared/index.js';
+import type { AuthPolicy } from '../auth/index.js';
+import { HTTP_STATUS } from './error-status.js';
+import { isSseStream, type RouteSpec, type SseStream } from './route.js';
+
+export interface RestRequest {
+  method: string;
+  /** Path and query, e.g. `/api/v1/processes/web/logs?tail=10`. */
+  url: string;
+  headers: Readonly<Record<string, string | undefined>>;
+  /** The raw body ('' when none). */
+  body: string;
+  signal?: AbortSignal;
+}
+
+export type RestResponse =
+  | { status: number; headers: Record<string, string>; body: string }
+  | { status: number; headers: Record<string, string>; stream: SseStream };
+
+interface CompiledRoute {
+  spec: RouteSpec;
+  pattern: RegExp;
+  names: string[];
+}
+
+export class Router {
+  private readonly routes: CompiledRoute[];
+
+  constructor(
+    specs: RouteSpec[],
+    private readonly auth: AuthPolicy,
+    private readonly onInternalError: (error: unknown) => void = () => undefined,
+  ) {
+    this.routes = specs.map((spec) => compile(spec));
+  }
+
+  async handle(request: RestRequest): Promise<RestResponse> {
+    try {
+      return await this.dispatch(request);
+    } catch (error) {
+      const failure = DaemonError.from(error);
+      if (failure.code === 'internal') this.onInternalError(error);
+      return json(HTTP_STATUS[failure.code], failure.toJSON());
+    }
+  }
+
+  private async dispatch(request: RestRequest): Promise<RestResponse> {
+    const url = new URL(request.url, 'http://gowinproc');
+    const method = request.method.toLowerCase();
+    let matched: { route: CompiledRoute; values: string[] } | undefined;
+    for (const route of this.routes) {
+      if (route.spec.method !== method) continue;
+      const match = route.pattern.exec(url.pathname);
+      if (match) {
+        matched = { route, values: match.slice(1) };
+        break;
+      }
+    }
+    if (!matched) throw new DaemonError('not_found', `no route ${request.method} ${url.pathname}`);
+    const { spec, names } = matched.route;
+    this.auth.authorize(
+      { authorization: request.headers['authorization'], apiKey: request.headers['x-api-key'] },
+      spec.role,
+    );
+
+    const rawParams: Record<string, string> = {};
+    names.forEach((name, i) => (rawParams[name] = decodeSegment(matched.values[i] ?? '')));
+    const params = parse(spec.params, rawParams, 'path');
+    const query = parse(spec.query, Object.fromEntries(url.searchParams), 'query');
+    const body = spec.body ? parse(spec.body, parseJson(request.body), 'body') : undefined;
+    const result = await spec.handler({
+      params,
+      query,
+      body,
+      signal: request.signal ?? new AbortController().signal,
+    });
+    if (isSseStream(result)) {
+      return {
+        status: 200,
+        headers: {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        },
+        stream: result,
+      };
+    }
+    return json(spec.status ?? 200, result);
+  }
+}
+
+function json(status: number, value: unknown): RestResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(value),
+  };
+}
+
+function compile(spec: RouteSpec): CompiledRoute {
+  const names: string[] = [];
+  const source = spec.path
+    .split('/')
+    .map((segment) => {
+      if (!segment.startsWith(':')) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(segment.slice(1));
+      return '([^/]+)';
+    })
+    .join('/');
+  return { spec, pattern: new RegExp(`^${source}/?$`), names };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new DaemonError(
+      'invalid_argument',
+      `invalid request: the path segment ${JSON.stringify(segment)} is not valid URL encoding`,
+    );
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new DaemonError('invalid_argument', 'invalid request: the body is not valid JSON');
+  }
+}
+
+function parse<T>(
+  schema: z.ZodType<T> | undefined,
+  input: unknown,
+  where: 'path' | 'query' | 'body',
+): T {
+  if (!schema) return {} as T;
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const unknown = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '';
+    const field = [...issue.path.map(String), ...(unknown ? [unknown] : [])].join('.');
+    const label = field === '' ? where : where === 'body' ? field : `${where} parameter ${field}`;
+    return `${label}: ${unknown ? 'unknown field' : issue.message}`;
+  });
+  throw new DaemonError('invalid_argument', `invalid request: ${problems.join('; ')}`, {
+    details: { fields: result.error.issues.map((i) => i.path.join('.')) },
+  });
+}
