@@ -33,7 +33,29 @@ async function ensureFifos(paths: string[]): Promise<void> {
     }
     missing.push(path);
   }
-  if (missing.length > 0) await run('mkfifo', ['-m', '600', ...missing]);
+  if (missing.length > 0) await makeFifos(missing);
+}
+
+/**
+ * Creates FIFOs with one `mkfifo` for every request made in the same tick: starting 100
+ * instances at once spawns one mkfifo, not 100 (Node has no mkfifo of its own).
+ */
+let batch: { paths: Set<string>; done: Promise<void> } | undefined;
+
+function makeFifos(paths: string[]): Promise<void> {
+  if (!batch) {
+    const current: { paths: Set<string>; done: Promise<void> } = {
+      paths: new Set(),
+      done: Promise.resolve(),
+    };
+    current.done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      batch = undefined;
+      await run('mkfifo', ['-m', '600', ...current.paths]);
+    });
+    batch = current;
+  }
+  for (const path of paths) batch.paths.add(path);
+  return batch.done;
 }
 
 /** Opens (creating if needed) the FIFOs for a new child. */
