@@ -110,7 +110,7 @@ export function int(min: number, max = Number.MAX_SAFE_INTEGER) {
 }
 
 /** A process or balancer name: letters, digits, `.`, `_`, `-`. */
-export const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
+export const NAME_PATTERN = /^(?!\.+$)[A-Za-z0-9._-]+$/; // not '.' or '..': names become directory names
 
 export const SIGNALS = [
   'SIGTERM',

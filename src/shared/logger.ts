@@ -26,11 +26,12 @@ export function createDaemonLogger(options: DaemonLoggerOptions): {
   const streams: Array<{ stream: NodeJS.WritableStream; level: LevelWithSilent }> = [];
   let file: RotatingFileWriter | undefined;
   if (options.file) {
-    file = new RotatingFileWriter(options.file.path, options.file);
-    streams.push({ stream: file, level: options.level });
+    file = new RotatingFileWriter(options.file.path, { ...options.file, mode: 0o640 });
+    file.on('error', () => undefined); // a full disk must not take the daemon down
+    // Streams take every level: the logger's own level filters, so it can change at run time.
+    streams.push({ stream: file, level: 'trace' });
   }
-  if (options.console)
-    streams.push({ stream: consoleFormatter(options.console), level: options.level });
+  if (options.console) streams.push({ stream: consoleFormatter(options.console), level: 'trace' });
   const logger = pino(
     {
       level: options.level,

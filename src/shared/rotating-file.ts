@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -24,7 +23,6 @@ export class RotatingFileWriter extends Writable {
     private readonly options: RotatingFileOptions,
   ) {
     super({ highWaterMark: 64 * 1024, decodeStrings: true });
-    mkdirSync(dirname(path), { recursive: true });
   }
 
   override _write(
@@ -81,6 +79,7 @@ export class RotatingFileWriter extends Writable {
   }
 
   private async openHandle(): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true }); // errors arrive as 'error' events, like any write's
     this.handle = await open(this.path, 'a', this.options.mode ?? 0o644);
     this.size = (await this.handle.stat()).size;
   }

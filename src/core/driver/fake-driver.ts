@@ -126,6 +126,14 @@ export class FakeProcessDriver implements ProcessDriver {
     return Promise.resolve(adopted);
   }
 
+  /** pids whose leftover group members were cleaned up. */
+  readonly cleanedGroups: number[] = [];
+
+  cleanupGroup(pid: number): Promise<void> {
+    if (!this.processes.some((p) => p.pid === pid && p.alive)) this.cleanedGroups.push(pid);
+    return Promise.resolve();
+  }
+
   identify(pid: number): Promise<ProcessIdentity | undefined> {
     return Promise.resolve(this.processes.find((p) => p.pid === pid && p.alive)?.identity);
   }

@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -122,12 +122,15 @@ describe('NodeProcessDriver (real processes)', () => {
     await waitFor(() => first.has(/^tick 3$/));
     const identity = await driver.identify(handle.pid);
     // The daemon "dies": its read ends close. The child keeps writing (more than a pipe buffer).
+    const writtenBefore = bytesWritten(handle.pid);
     handle.stdout.destroy();
     handle.stderr.destroy();
-    const deadline = Date.now() + 400;
-    await waitFor(() => (Date.now() > deadline ? true : 'letting the child write with no reader'), {
-      timeoutMs: 2000,
-    });
+    // Wait until the child has written some 50 more lines into the pipe nobody reads.
+    await waitFor(() =>
+      bytesWritten(handle.pid) >= writtenBefore + 400
+        ? true
+        : 'the child has not written enough yet',
+    );
     expect(pidAlive(handle.pid)).toBe(true);
 
     const adopted = await driver.adopt({ identity: identity!, io, stop: STOP });
@@ -151,3 +154,9 @@ describe('NodeProcessDriver (real processes)', () => {
     expect(pidAlive(handle.pid)).toBe(false);
   });
 });
+
+/** Bytes a process has passed to write() so far (Linux /proc/<pid>/io). */
+function bytesWritten(pid: number): number {
+  const match = /^wchar:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+  return Number(match?.[1] ?? 0);
+}

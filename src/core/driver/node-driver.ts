@@ -6,17 +6,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
-import { access, constants, stat } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import {
-  currentPlatform,
-  DaemonError,
-  errnoCode,
-  isWindows,
-  type Platform,
-} from '../../shared/index.js';
+import { currentPlatform, errnoCode, isWindows, type Platform } from '../../shared/index.js';
 import { linuxGroupMembers, matchesIdentity, readIdentity } from './identity.js';
+import { preflight, spawnError } from './spawn-errors.js';
 import { closeFds, openChildFifos, reopenFifoReaders } from './output.js';
 import { executeStopPlan, planStop, type StopEffects } from './stop-plan.js';
 import type {
@@ -48,6 +42,12 @@ export class NodeProcessDriver implements ProcessDriver {
 
   identify(pid: number): Promise<ProcessIdentity | undefined> {
     return readIdentity(pid, this.platform);
+  }
+
+  async cleanupGroup(pid: number): Promise<void> {
+    if (isWindows(this.platform) || (await this.identify(pid)) !== undefined) return;
+    // The leader is gone; while members remain, the kernel does not reuse the group's id.
+    signalGroup(pid, 'SIGKILL');
   }
 
   async spawn(spec: SpawnSpec): Promise<ProcessHandle> {
@@ -105,6 +105,7 @@ export class NodeProcessDriver implements ProcessDriver {
       request.stop,
       exit,
       true,
+      request.identity.startTime,
     );
   }
 }
@@ -122,6 +123,7 @@ class OsProcessHandle implements ProcessHandle {
     private readonly stopDefaults: StopRequest,
     leaderExit: Promise<ExitInfo>,
     readonly adopted: boolean,
+    private readonly adoptedStartTime = '',
   ) {
     this.exited = leaderExit.then(async (exit) => {
       await this.reapGroup();
@@ -133,10 +135,18 @@ class OsProcessHandle implements ProcessHandle {
   stop(request: StopRequest): Promise<ExitInfo> {
     if (this.treeGone) return this.exited;
     this.stopping ??= (async () => {
+      // An adopted process is not our child: make sure the pid is still it before signalling.
+      if (this.adopted && !(await this.stillOurs())) return this.exited;
       await executeStopPlan(planStop(this.platform, this.pid, request), this.effects());
       return this.exited;
     })();
     return this.stopping;
+  }
+
+  /** For an adopted handle: the pid still runs the process we adopted. */
+  private async stillOurs(): Promise<boolean> {
+    const now = await readIdentity(this.pid, this.platform);
+    return now !== undefined && now.startTime === this.adoptedStartTime;
   }
 
   private effects(): StopEffects {
@@ -169,7 +179,11 @@ class OsProcessHandle implements ProcessHandle {
    * give them the stop signal, then SIGKILL, so nothing outlives its instance.
    */
   private async reapGroup(): Promise<void> {
-    if (isWindows(this.platform) || !(await groupAlive(this.pid, this.platform))) return;
+    if (isWindows(this.platform)) return;
+    // An adopted leader's pid may already belong to another process (which may lead a group of
+    // its own): then the group is not ours to signal.
+    if (this.adopted && (await readIdentity(this.pid, this.platform)) !== undefined) return;
+    if (!(await groupAlive(this.pid, this.platform))) return;
     signalGroup(this.pid, this.stopDefaults.signal);
     const deadline = Date.now() + this.stopDefaults.timeoutMs;
     while ((await groupAlive(this.pid, this.platform)) && Date.now() < deadline) await delay(25);
@@ -226,83 +240,6 @@ async function groupAlive(pid: number, platform: Platform): Promise<boolean> {
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function preflight(spec: SpawnSpec, platform: Platform): Promise<void> {
-  try {
-    if (!(await stat(spec.cwd)).isDirectory()) throw new Error('not a directory');
-  } catch {
-    throw new DaemonError(
-      'work_dir_missing',
-      `work_dir ${spec.cwd} does not exist or is not a directory`,
-      {
-        details: { work_dir: spec.cwd },
-      },
-    );
-  }
-  if (!/[\\/]/.test(spec.command)) return; // a bare name: PATH lookup happens in spawn
-  let info;
-  try {
-    info = await stat(spec.command);
-  } catch {
-    throw new DaemonError('binary_not_found', `binary_path ${spec.command} does not exist`, {
-      details: { binary_path: spec.command },
-    });
-  }
-  if (info.isDirectory()) {
-    throw new DaemonError(
-      'binary_not_found',
-      `binary_path ${spec.command} is a directory, not an executable`,
-      { details: { binary_path: spec.command } },
-    );
-  }
-  if (!isWindows(platform)) {
-    try {
-      await access(spec.command, constants.X_OK);
-    } catch {
-      throw new DaemonError(
-        'permission_denied',
-        `binary_path ${spec.command} is not executable (chmod +x it)`,
-        {
-          details: { binary_path: spec.command },
-        },
-      );
-    }
-  }
-}
-
-function spawnError(error: unknown, spec: SpawnSpec): DaemonError {
-  const code = errnoCode(error);
-  if (code === 'ENOENT' && /[\\/]/.test(spec.command)) {
-    // The file exists (preflight checked it), so what is missing is its interpreter or loader.
-    return new DaemonError(
-      'binary_not_found',
-      `binary_path ${spec.command} cannot be executed: the interpreter on its #! line, or a library it needs, is missing`,
-      {
-        cause: error,
-        details: { binary_path: spec.command },
-      },
-    );
-  }
-  if (code === 'ENOENT') {
-    const where = 'was not found on PATH';
-    return new DaemonError('binary_not_found', `binary_path ${spec.command} ${where}`, {
-      cause: error,
-      details: { binary_path: spec.command },
-    });
-  }
-  if (code === 'EACCES') {
-    return new DaemonError(
-      'permission_denied',
-      `binary_path ${spec.command} cannot be executed (permission denied)`,
-      { cause: error },
-    );
-  }
-  return new DaemonError(
-    'spawn_failed',
-    `could not start ${spec.command}: ${(error as Error).message}`,
-    { cause: error },
-  );
-}
 
 /** POST to an instance's shutdown endpoint (node:http; fetch would load undici into the daemon). */
 function postShutdown(url: string): Promise<void> {

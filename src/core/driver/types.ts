@@ -70,6 +70,11 @@ export interface ProcessDriver {
   spawn(spec: SpawnSpec): Promise<ProcessHandle>;
   /** Reattaches to a process a previous daemon started; undefined when it is gone or not ours. */
   adopt(request: AdoptRequest): Promise<ProcessHandle | undefined>;
+  /**
+   * Kills what is left of the process group of a recorded instance whose leader is gone (its
+   * workers, after a daemon crash). Does nothing while the pid is alive: then it is not ours.
+   */
+  cleanupGroup(pid: number): Promise<void>;
   /** The identity of a live pid, or undefined when there is no such process. */
   identify(pid: number): Promise<ProcessIdentity | undefined>;
 }

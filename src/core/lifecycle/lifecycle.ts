@@ -23,6 +23,7 @@ export interface LifecycleOptions {
 export class Lifecycle {
   private current: InstanceState;
   private readonly log: RingBuffer<SupervisorEvent>;
+  private readonly watchers = new Set<(state: InstanceState) => void>();
 
   constructor(private readonly options: LifecycleOptions) {
     this.current = {
@@ -34,6 +35,14 @@ export class Lifecycle {
 
   state(): InstanceState {
     return this.current;
+  }
+
+  /** Calls `watcher` after every state change; returns the function that stops it. */
+  watch(watcher: (state: InstanceState) => void): () => void {
+    this.watchers.add(watcher);
+    return () => {
+      this.watchers.delete(watcher);
+    };
   }
 
   /** Recent events of this instance, oldest first. */
@@ -59,6 +68,7 @@ export class Lifecycle {
       to: state.status,
       ...describe(state),
     });
+    for (const watcher of [...this.watchers]) watcher(state);
     return state;
   }
 

@@ -48,7 +48,7 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<InstanceStatus, readonly Insta
   running: ['healthy', 'unhealthy', 'stopping', 'backoff', 'failed', 'stopped'],
   healthy: ['unhealthy', 'stopping', 'backoff', 'failed', 'stopped'],
   unhealthy: ['healthy', 'stopping', 'backoff', 'failed', 'stopped'],
-  stopping: ['stopped', 'backoff', 'failed'],
+  stopping: ['stopped'],
   stopped: ['starting'],
   backoff: ['starting', 'stopping', 'stopped', 'failed'],
   failed: ['starting', 'stopped'],

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
@@ -294,5 +294,28 @@ describe('formatLogLine / parseLogLine', () => {
         },
       ),
     );
+  });
+
+  it('drops lines instead of blocking the child when the log cannot be written, and says so once', async () => {
+    const dir = tempDir();
+    const blocker = join(dir, 'not-a-dir');
+    writeFileSync(blocker, 'a file where the log directory should be');
+    const errors: Error[] = [];
+    const log = new InstanceLog(
+      join(blocker, 'web', '0.log'),
+      { maxSize: 1024, maxFiles: 2 },
+      new FakeClock(),
+      (e) => errors.push(e),
+    );
+    const source = new PassThrough();
+    const seen: string[] = [];
+    log.subscribe((line) => seen.push(line.text));
+    log.attach(source, 'out');
+    for (let i = 0; i < 2000; i++) source.write(`line ${i} ${'x'.repeat(100)}\n`);
+    await waitFor(() => (seen.length === 2000 ? true : `${seen.length} lines seen`));
+    expect(errors).toHaveLength(1);
+    expect(source.isPaused()).toBe(false);
+    source.end();
+    await log.close();
   });
 });

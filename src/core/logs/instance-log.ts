@@ -19,18 +19,39 @@ export interface LogLine {
 export const MAX_LINE_BYTES = 64 * 1024;
 
 export class InstanceLog {
-  private readonly writer: RotatingFileWriter;
+  private writer: RotatingFileWriter;
+  /** Set after a write error (disk full...): lines are dropped, never queued, until the next run. */
+  private broken = false;
   private readonly lines = new EventBus<LogLine>();
   private readonly stderrTail = new RingBuffer<string>(20);
   private readonly sources = new Set<Readable>();
+  private readonly paused = new Set<Readable>();
 
   constructor(
     readonly path: string,
-    rotation: { maxSize: number; maxFiles: number },
+    private readonly rotation: { maxSize: number; maxFiles: number },
     private readonly clock: Clock,
+    private readonly onError: (error: Error) => void = () => undefined,
   ) {
-    this.writer = new RotatingFileWriter(path, { ...rotation, mode: 0o640 });
-    this.writer.on('error', () => undefined); // a full disk must not crash the daemon
+    this.writer = this.openWriter();
+  }
+
+  private openWriter(): RotatingFileWriter {
+    const writer = new RotatingFileWriter(this.path, { ...this.rotation, mode: 0o640 });
+    writer.on('error', (error: Error) => {
+      if (writer !== this.writer || this.broken) return;
+      // A child must never block on a pipe because its log cannot be written: drop instead.
+      this.broken = true;
+      this.onError(error);
+      this.resumeAll();
+    });
+    writer.on('drain', () => this.resumeAll());
+    return writer;
+  }
+
+  private resumeAll(): void {
+    for (const source of this.paused) source.resume();
+    this.paused.clear();
   }
 
   /** Starts copying a child's stream into the log. */
@@ -52,15 +73,16 @@ export class InstanceLog {
           flowing = this.append(stream, text.slice(at, at + MAX_LINE_BYTES)) && flowing;
         }
       }
-      if (!flowing) {
+      if (!flowing && !this.broken) {
         source.pause();
-        this.writer.once('drain', () => source.resume());
+        this.paused.add(source);
       }
     });
     const flush = (): void => {
       if (partial !== '') this.append(stream, partial);
       partial = '';
       this.sources.delete(source);
+      this.paused.delete(source);
     };
     source.once('end', flush);
     source.once('close', flush);
@@ -98,6 +120,10 @@ export class InstanceLog {
   /** A new run begins: its crash report must not show the previous run's lines. */
   newRun(): void {
     this.stderrTail.clear();
+    if (this.broken) {
+      this.broken = false; // try the file again
+      this.writer = this.openWriter();
+    }
   }
 
   subscribe(listener: (line: LogLine) => void): () => void {
@@ -107,6 +133,7 @@ export class InstanceLog {
   async close(): Promise<void> {
     for (const source of this.sources) source.destroy();
     this.sources.clear();
+    if (this.writer.destroyed) return;
     await new Promise<void>((resolve) => this.writer.end(() => resolve()));
   }
 
@@ -114,7 +141,7 @@ export class InstanceLog {
     const line: LogLine = { at: this.clock.now(), stream, text };
     if (stream === 'err') this.stderrTail.push(text);
     this.lines.publish(line);
-    if (this.writer.writableEnded) return true;
+    if (this.broken || this.writer.writableEnded || this.writer.destroyed) return true;
     return this.writer.write(formatLogLine(line));
   }
 }

@@ -44,7 +44,9 @@ describe('PortAllocator with a scripted probe', () => {
   it('gives the preferred port when it is free', async () => {
     const ports = new FakePorts();
     const allocator = new PortAllocator(ports.probe);
-    expect(await allocator.allocate({ owner: 'api-0', preferred: 8080, range: RANGE })).toBe(8080);
+    expect(
+      await allocator.allocate({ owner: 'api-0', program: 'api', preferred: 8080, range: RANGE }),
+    ).toBe(8080);
     expect(allocator.holder(8080)).toBe('api-0');
     expect(ports.probed).toEqual([8080]);
   });
@@ -52,8 +54,10 @@ describe('PortAllocator with a scripted probe', () => {
   it('uses the range when a sibling already holds the preferred port', async () => {
     const ports = new FakePorts();
     const allocator = new PortAllocator(ports.probe);
-    await allocator.allocate({ owner: 'api-0', preferred: 8080, range: RANGE });
-    expect(await allocator.allocate({ owner: 'api-1', preferred: 8080, range: RANGE })).toBe(5000);
+    await allocator.allocate({ owner: 'api-0', program: 'api', preferred: 8080, range: RANGE });
+    expect(
+      await allocator.allocate({ owner: 'api-1', program: 'api', preferred: 8080, range: RANGE }),
+    ).toBe(5000);
     expect(allocator.holder(5000)).toBe('api-1');
     expect(allocator.holder(8080)).toBe('api-0');
   });
@@ -63,7 +67,7 @@ describe('PortAllocator with a scripted probe', () => {
     ports.busy.add(8080);
     const allocator = new PortAllocator(ports.probe);
     const error = await expectDaemonError(
-      allocator.allocate({ owner: 'api-0', preferred: 8080, range: RANGE }),
+      allocator.allocate({ owner: 'api-0', program: 'api', preferred: 8080, range: RANGE }),
       'port_in_use',
     );
     expect(error.message).toContain('8080');
@@ -77,7 +81,7 @@ describe('PortAllocator with a scripted probe', () => {
     ports.busy.add(5000);
     ports.busy.add(5001);
     const allocator = new PortAllocator(ports.probe);
-    expect(await allocator.allocate({ owner: 'w-0', range: RANGE })).toBe(5002);
+    expect(await allocator.allocate({ owner: 'w-0', program: 'api', range: RANGE })).toBe(5002);
     expect(allocator.holder(5000)).toBeUndefined();
     expect(allocator.holder(5001)).toBeUndefined();
   });
@@ -86,7 +90,7 @@ describe('PortAllocator with a scripted probe', () => {
     const allocator = new PortAllocator(new FakePorts().probe);
     const got = [];
     for (let i = 0; i < 5; i++)
-      got.push(await allocator.allocate({ owner: `w-${i}`, range: RANGE }));
+      got.push(await allocator.allocate({ owner: `w-${i}`, program: 'api', range: RANGE }));
     expect(got).toEqual([5000, 5001, 5002, 5003, 5004]);
   });
 
@@ -94,9 +98,10 @@ describe('PortAllocator with a scripted probe', () => {
     const ports = new FakePorts();
     ports.busy.add(5003);
     const allocator = new PortAllocator(ports.probe);
-    for (let i = 0; i < 4; i++) await allocator.allocate({ owner: `w-${i}`, range: RANGE });
+    for (let i = 0; i < 4; i++)
+      await allocator.allocate({ owner: `w-${i}`, program: 'api', range: RANGE });
     const error = await expectDaemonError(
-      allocator.allocate({ owner: 'w-4', range: RANGE }),
+      allocator.allocate({ owner: 'w-4', program: 'api', range: RANGE }),
       'port_range_exhausted',
     );
     expect(error.message).toContain('5000-5004');
@@ -107,10 +112,10 @@ describe('PortAllocator with a scripted probe', () => {
   it('a preferred port held by a sibling with the range full is port_range_exhausted', async () => {
     const allocator = new PortAllocator(new FakePorts().probe);
     const range = { start: 5000, end: 5000 };
-    await allocator.allocate({ owner: 'a', preferred: 8080, range });
-    await allocator.allocate({ owner: 'b', preferred: 8080, range });
+    await allocator.allocate({ owner: 'a', program: 'api', preferred: 8080, range });
+    await allocator.allocate({ owner: 'b', program: 'api', preferred: 8080, range });
     await expectDaemonError(
-      allocator.allocate({ owner: 'c', preferred: 8080, range }),
+      allocator.allocate({ owner: 'c', program: 'api', preferred: 8080, range }),
       'port_range_exhausted',
     );
   });
@@ -120,7 +125,7 @@ describe('PortAllocator with a scripted probe', () => {
     ports.hold = true;
     const allocator = new PortAllocator(ports.probe);
     const allocations = Array.from({ length: 5 }, (_, i) =>
-      allocator.allocate({ owner: `w-${i}`, range: RANGE }),
+      allocator.allocate({ owner: `w-${i}`, program: 'api', range: RANGE }),
     );
     expect(ports.pending).toBe(5); // all five are probing at once
     ports.releaseProbes();
@@ -133,8 +138,13 @@ describe('PortAllocator with a scripted probe', () => {
     const ports = new FakePorts();
     ports.hold = true;
     const allocator = new PortAllocator(ports.probe);
-    const first = allocator.allocate({ owner: 'a', preferred: 8080, range: RANGE });
-    const second = allocator.allocate({ owner: 'b', preferred: 8080, range: RANGE });
+    const first = allocator.allocate({ owner: 'a', program: 'api', preferred: 8080, range: RANGE });
+    const second = allocator.allocate({
+      owner: 'b',
+      program: 'api',
+      preferred: 8080,
+      range: RANGE,
+    });
     ports.releaseProbes();
     expect(await Promise.all([first, second])).toEqual([8080, 5000]);
   });
@@ -145,7 +155,9 @@ describe('PortAllocator with a scripted probe', () => {
     ports.busy.add(5000);
     ports.busy.add(5002);
     const allocator = new PortAllocator(ports.probe);
-    const allocations = [0, 1, 2].map((i) => allocator.allocate({ owner: `w-${i}`, range: RANGE }));
+    const allocations = [0, 1, 2].map((i) =>
+      allocator.allocate({ owner: `w-${i}`, program: 'api', range: RANGE }),
+    );
     // probes resolve round by round until every allocation is settled
     const settled = Promise.allSettled(allocations);
     let done = false;
@@ -162,36 +174,45 @@ describe('PortAllocator with a scripted probe', () => {
   it('release makes a port available again', async () => {
     const allocator = new PortAllocator(new FakePorts().probe);
     const range = { start: 5000, end: 5000 };
-    expect(await allocator.allocate({ owner: 'a', range })).toBe(5000);
-    await expectDaemonError(allocator.allocate({ owner: 'b', range }), 'port_range_exhausted');
+    expect(await allocator.allocate({ owner: 'a', program: 'api', range })).toBe(5000);
+    await expectDaemonError(
+      allocator.allocate({ owner: 'b', program: 'api', range }),
+      'port_range_exhausted',
+    );
     allocator.release(5000, 'a');
     expect(allocator.holder(5000)).toBeUndefined();
-    expect(await allocator.allocate({ owner: 'b', range })).toBe(5000);
+    expect(await allocator.allocate({ owner: 'b', program: 'api', range })).toBe(5000);
   });
 
   it('release by another owner leaves the reservation alone', async () => {
     const allocator = new PortAllocator(new FakePorts().probe);
-    await allocator.allocate({ owner: 'a', preferred: 8080, range: RANGE });
+    await allocator.allocate({ owner: 'a', program: 'api', preferred: 8080, range: RANGE });
     allocator.release(8080, 'b');
     expect(allocator.holder(8080)).toBe('a');
-    expect(await allocator.allocate({ owner: 'c', preferred: 8080, range: RANGE })).toBe(5000);
+    expect(
+      await allocator.allocate({ owner: 'c', program: 'api', preferred: 8080, range: RANGE }),
+    ).toBe(5000);
   });
 
   it('a released preferred port can be allocated as preferred again', async () => {
     const allocator = new PortAllocator(new FakePorts().probe);
-    await allocator.allocate({ owner: 'a', preferred: 8080, range: RANGE });
+    await allocator.allocate({ owner: 'a', program: 'api', preferred: 8080, range: RANGE });
     allocator.release(8080, 'a');
-    expect(await allocator.allocate({ owner: 'b', preferred: 8080, range: RANGE })).toBe(8080);
+    expect(
+      await allocator.allocate({ owner: 'b', program: 'api', preferred: 8080, range: RANGE }),
+    ).toBe(8080);
   });
 
   it('reserve() holds a port for an adopted instance without probing it', async () => {
     const ports = new FakePorts();
     const allocator = new PortAllocator(ports.probe);
-    allocator.reserve(5000, 'adopted-0');
-    allocator.reserve(8080, 'adopted-1');
+    allocator.reserve(5000, 'adopted-0', 'api');
+    allocator.reserve(8080, 'adopted-1', 'api');
     expect(ports.probed).toEqual([]);
     expect(allocator.holder(5000)).toBe('adopted-0');
-    expect(await allocator.allocate({ owner: 'new', preferred: 8080, range: RANGE })).toBe(5001);
+    expect(
+      await allocator.allocate({ owner: 'new', program: 'api', preferred: 8080, range: RANGE }),
+    ).toBe(5001);
     allocator.release(5000, 'adopted-0');
     expect(allocator.holder(5000)).toBeUndefined();
   });
@@ -244,14 +265,16 @@ describe('PortAllocator with the real probe', () => {
     const { server, port } = await listen('127.0.0.1');
     await close(server);
     const allocator = new PortAllocator();
-    expect(await allocator.allocate({ owner: 'a', preferred: port, range: RANGE })).toBe(port);
+    expect(
+      await allocator.allocate({ owner: 'a', program: 'api', preferred: port, range: RANGE }),
+    ).toBe(port);
   });
 
   it('fails with port_in_use when a real server holds the preferred port', async () => {
     const { port } = await listen('127.0.0.1');
     const allocator = new PortAllocator();
     const error = await expectDaemonError(
-      allocator.allocate({ owner: 'a', preferred: port, range: RANGE }),
+      allocator.allocate({ owner: 'a', program: 'api', preferred: port, range: RANGE }),
       'port_in_use',
     );
     expect(error.details).toEqual({ port });
@@ -263,10 +286,33 @@ describe('PortAllocator with the real probe', () => {
     await close(free.server);
     const allocator = new PortAllocator();
     await expectDaemonError(
-      allocator.allocate({ owner: 'a', range: { start: held.port, end: held.port } }),
+      allocator.allocate({
+        owner: 'a',
+        program: 'api',
+        range: { start: held.port, end: held.port },
+      }),
       'port_range_exhausted',
     );
     const range = { start: free.port, end: free.port };
-    expect(await allocator.allocate({ owner: 'a', range })).toBe(free.port);
+    expect(await allocator.allocate({ owner: 'a', program: 'api', range })).toBe(free.port);
+  });
+
+  it('keeps configured ports out of every range, and refuses a port held by another process', async () => {
+    const allocator = new PortAllocator(() => Promise.resolve(true));
+    allocator.setFixedPorts(new Map([[5000, 'db']]));
+    expect(
+      await allocator.allocate({
+        owner: 'api-0',
+        program: 'api',
+        range: { start: 5000, end: 5002 },
+      }),
+    ).toBe(5001);
+    expect(
+      await allocator.allocate({ owner: 'db-0', program: 'db', preferred: 5000, range: RANGE }),
+    ).toBe(5000);
+    await expectDaemonError(
+      allocator.allocate({ owner: 'web-0', program: 'web', preferred: 5000, range: RANGE }),
+      'port_in_use',
+    );
   });
 });

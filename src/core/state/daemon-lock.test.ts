@@ -98,6 +98,26 @@ describe.runIf(process.platform === 'linux')('acquireDaemonLock', () => {
     lock.release();
   });
 
+  it('lets exactly one of two daemons starting together take over a stale lock', async () => {
+    const dir = tempDir();
+    writeLock(dir, { pid: await deadPid(), startTime: 'boot:1' });
+    // Each contender sees the stale lock before either has replaced it.
+    const slowIdentify = async (pid: number) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return identify(pid);
+    };
+    const results = await Promise.allSettled([
+      acquireDaemonLock(dir, slowIdentify),
+      acquireDaemonLock(dir, slowIdentify),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({
+      reason: { code: 'daemon_locked' },
+    });
+    (won[0] as PromiseFulfilledResult<{ release(): void }>).value.release();
+  });
+
   it('takes over a lock whose pid now belongs to another process (start time differs)', async () => {
     const dir = tempDir();
     const other = await otherProcess();

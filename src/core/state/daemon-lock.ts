@@ -2,9 +2,10 @@
  * One daemon per data directory. The lock file holds the owner's pid and OS start time; a lock
  * whose owner is gone (or whose pid now belongs to another process) is stale and taken over.
  * The file is written beside the lock and hard-linked into place, so no reader ever sees it
- * half-written and two daemons starting together cannot both win.
+ * half-written; a stale lock is removed under a takeover token, so two daemons starting together
+ * cannot both win.
  */
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaemonError, errnoCode } from '../../shared/index.js';
 import type { ProcessIdentity } from '../driver/index.js';
@@ -38,7 +39,7 @@ export async function acquireDaemonLock(
   const staging = `${path}.${process.pid}`;
   writeFileSync(staging, JSON.stringify(content), { mode: 0o600 });
   try {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 40; attempt++) {
       try {
         linkSync(staging, path);
         return { path, release: () => releaseIfOurs(path, content) };
@@ -59,13 +60,49 @@ export async function acquireDaemonLock(
           { details: { pid: holder.pid, lock: path } },
         );
       }
-      rmSync(path, { force: true }); // stale: its owner is gone
+      await removeStaleLock(path, holder);
     }
     throw new DaemonError('daemon_locked', `could not take the lock ${path}`);
   } finally {
     rmSync(staging, { force: true });
   }
 }
+
+/**
+ * Removes a stale lock, but only the one judged stale: two daemons may judge it at once, and the
+ * slower one must not delete the lock the faster one has just taken. A takeover token (created
+ * exclusively) lets one contender at a time re-read and remove it.
+ */
+async function removeStaleLock(path: string, judged: LockContent | undefined): Promise<void> {
+  const token = `${path}.takeover`;
+  try {
+    writeFileSync(token, String(process.pid), { flag: 'wx', mode: 0o600 });
+  } catch {
+    // Another daemon is taking over: give it a moment, then look again. A token left by a
+    // daemon that died in these few lines is removed once it is old.
+    if (
+      Date.now() - (statSync(token, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) >
+      TAKEOVER_STALE_MS
+    )
+      rmSync(token, { force: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return;
+  }
+  try {
+    const now = readLock(path);
+    if (
+      now === undefined
+        ? judged === undefined
+        : judged !== undefined && now.pid === judged.pid && now.startTime === judged.startTime
+    ) {
+      rmSync(path, { force: true });
+    }
+  } finally {
+    rmSync(token, { force: true });
+  }
+}
+
+const TAKEOVER_STALE_MS = 10_000;
 
 function releaseIfOurs(path: string, ours: LockContent): void {
   const held = readLock(path);

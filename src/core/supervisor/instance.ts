@@ -1,32 +1,32 @@
 /**
  * One instance of a program: one OS process at a time, restarted by the restart policy, probed by
  * its health monitor, logged to its own file. Every state change goes through its Lifecycle.
+ *
+ * Each spawn starts a new "run" (a number); callbacks of an earlier run (its exit, its drained
+ * output) check the number, so an operator's stop/start in between cannot be undone by them.
  */
 import { join } from 'node:path';
 import type { ProcessConfig } from '../../config/index.js';
 import { DaemonError, type CancelTimer, type Clock, type Platform } from '../../shared/index.js';
-import type {
-  ExitInfo,
-  ProcessDriver,
-  ProcessHandle,
-  ProcessIdentity,
-  StopRequest,
-} from '../driver/index.js';
+import type { ExitInfo, ProcessDriver, ProcessHandle, ProcessIdentity } from '../driver/index.js';
 import type { SupervisorEvent, SupervisorEventBody } from '../events/index.js';
 import type { Probe } from '../health/index.js';
 import {
   hasProcess,
   Lifecycle,
+  waitUntilReady,
   type InstanceState,
   type InstanceStatus,
 } from '../lifecycle/index.js';
 import { InstanceLog, type LogLine } from '../logs/index.js';
 import type { PortAllocator } from '../ports/index.js';
-import { decideRestart, type RunRecord } from '../restart/index.js';
+import { decideRestart, type RestartPolicy, type RunRecord } from '../restart/index.js';
 import type { InstanceRecord } from '../state/index.js';
 import { buildChildEnv, injectedEnv } from './child-env.js';
 import { HealthMonitor } from './health-monitor.js';
-import type { HookPhase, InstanceInfo, LifecycleHook, PrestartContext } from './hooks.js';
+import { runHooks, runPrestartHooks, type HookFailure } from './hook-runner.js';
+import type { InstanceInfo, LifecycleHook, PrestartContext } from './hooks.js';
+import { stopRequestFor } from './stop-request.js';
 
 export interface InstanceDeps {
   driver: ProcessDriver;
@@ -41,6 +41,8 @@ export interface InstanceDeps {
   logsDir: string;
   /** Where the output FIFOs live (POSIX), so a restarted daemon can reattach. */
   runDir: string;
+  /** True once the daemon shuts down: nothing may be spawned any more. */
+  isClosing(): boolean;
   /** Called after anything the ledger records changes. */
   onChange(): void;
   /** Every line an instance logs (for followers such as `gowinproc logs -f`). */
@@ -66,16 +68,18 @@ export class Instance implements InstanceInfo {
   private identity: ProcessIdentity | undefined;
   private spawned: { command: string; args: string[] } | undefined;
   private history: RunRecord[] = [];
+  private run = 0;
   private runStartedAt = 0;
   private readyAt: number | undefined;
   private monitor: HealthMonitor | undefined;
   private cancelBackoff: CancelTimer | undefined;
+  private cancelIdentityRead: CancelTimer | undefined;
   private stopRequested = false;
   private killedAsUnhealthy = false;
+  private lastError: string | undefined;
   private launching: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private portHeld: number | undefined;
-  private readonly waiters = new Set<(state: InstanceState) => void>();
   version: string | undefined;
   restarts = 0;
 
@@ -91,17 +95,18 @@ export class Instance implements InstanceInfo {
       instance: id,
       index,
       now: () => deps.clock.now(),
-      publish: (body) => {
-        const event = deps.publish(process.name, body);
-        if (body.type === 'instance.state') this.notifyWaiters();
-        return event;
-      },
+      publish: (body) => deps.publish(process.name, body),
       ...(adopted ? { initial: { status: 'running' as const, pid: adopted.handle.pid } } : {}),
     });
     this.log = new InstanceLog(
       join(deps.logsDir, process.name, `${index}.log`),
       { maxSize: process.logs.max_size, maxFiles: process.logs.max_files },
       deps.clock,
+      (error) =>
+        deps.publish(process.name, {
+          type: 'daemon.warning',
+          message: `cannot write the log of ${id} (${error.message}); its output is dropped until it can`,
+        }),
     );
     this.log.subscribe((line) =>
       deps.onLogLine({ ...line, process: process.name, instance: id, index }),
@@ -136,7 +141,7 @@ export class Instance implements InstanceInfo {
   }
 
   /** The ledger entry, when a process runs and its OS identity is known. */
-  record(): InstanceRecord | undefined {
+  ledgerEntry(): InstanceRecord | undefined {
     if (!this.handle || !this.identity || this.portHeld === undefined) return undefined;
     return {
       id: this.id,
@@ -178,76 +183,43 @@ export class Instance implements InstanceInfo {
 
   /** Resolves when the instance is healthy; rejects if it exits, stops or the deadline passes. */
   waitReady(timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let cancel: CancelTimer = () => undefined;
-      const check = (state: InstanceState): boolean => {
-        if (state.status === 'healthy') {
-          resolve();
-        } else if (['backoff', 'failed', 'stopping', 'stopped'].includes(state.status)) {
-          const why = 'reason' in state ? `: ${state.reason}` : '';
-          reject(
-            new DaemonError(
-              'not_ready',
-              `instance ${this.id} became ${state.status} before it was ready${why}`,
-            ),
-          );
-        } else {
-          return false;
-        }
-        cancel();
-        this.waiters.delete(check);
-        return true;
-      };
-      if (check(this.state())) return;
-      this.waiters.add(check);
-      cancel = this.deps.clock.setTimeout(() => {
-        this.waiters.delete(check);
-        reject(
-          new DaemonError('not_ready', `instance ${this.id} was not healthy within ${timeoutMs}ms`),
-        );
-      }, timeoutMs);
-    });
+    return waitUntilReady(this.lifecycle, this.deps.clock, this.id, timeoutMs);
   }
 
   /** Releases the log file; call once the instance is gone for good. */
   async dispose(): Promise<void> {
+    this.cancelIdentityRead?.();
     await this.log.close();
-  }
-
-  private notifyWaiters(): void {
-    const state = this.state();
-    for (const waiter of [...this.waiters]) waiter(state);
   }
 
   private async launch(): Promise<void> {
     this.cancelBackoff?.();
     this.cancelBackoff = undefined;
+    const run = ++this.run;
     this.lifecycle.setState({ status: 'starting' });
     this.log.newRun();
     const startedAt = this.deps.clock.now();
     let handle: ProcessHandle;
     try {
-      if (this.portHeld === undefined) {
-        this.portHeld = await this.deps.ports.allocate({
-          owner: this.id,
-          preferred: this.preferredPort(),
-          range: this.process.port_range,
-        });
-      }
+      this.refuseWhenStopped();
+      this.portHeld ??= await this.deps.ports.allocate({
+        owner: this.id,
+        program: this.process.name,
+        preferred: this.process.port,
+        range: this.process.port_range,
+      });
       const ctx = await this.prestart();
-      const command = ctx.command;
-      if (command === undefined) {
+      if (ctx.command === undefined) {
         throw new DaemonError(
           'binary_not_found',
           `${this.process.name} has no binary_path and no installed release of ${this.process.repository ?? 'its repository'}`,
         );
       }
       this.version = ctx.version;
-      if (this.stopRequested)
-        throw new DaemonError('shutting_down', 'stopped before the process was spawned');
-      this.spawned = { command, args: this.process.args };
+      this.refuseWhenStopped();
+      this.spawned = { command: ctx.command, args: this.process.args };
       handle = await this.deps.driver.spawn({
-        command,
+        command: ctx.command,
         args: this.process.args,
         cwd: this.process.work_dir,
         env: buildChildEnv(
@@ -257,7 +229,7 @@ export class Instance implements InstanceInfo {
             config: this.process.env,
             injected: injectedEnv({
               processName: this.process.name,
-              port: this.portHeld,
+              port: this.port,
               instanceId: this.id,
               instanceIndex: this.index,
               version: ctx.version,
@@ -267,40 +239,65 @@ export class Instance implements InstanceInfo {
           this.deps.platform,
         ),
         io: { dir: join(this.deps.runDir, this.process.name), name: String(this.index) },
-        stop: this.stopRequest(),
+        stop: stopRequestFor(this.process, this.port),
       });
     } catch (error) {
       const failure = DaemonError.from(error, 'spawn_failed');
-      if (this.stopRequested) {
+      if (this.stopRequested || this.deps.isClosing()) {
         if (this.status === 'starting')
           this.lifecycle.setState({ status: 'stopped', reason: 'stopped before it started' });
         this.releasePort();
         throw failure;
       }
-      this.lifecycle.record({
-        type: 'instance.error',
-        instance: this.id,
-        index: this.index,
-        code: failure.code,
-        message: failure.message,
-      });
+      this.reportError(failure);
       this.log.note(`could not start: ${failure.message}`);
-      this.afterRun(
+      this.applyRestartDecision(
         { startedAt, exitedAt: this.deps.clock.now(), failed: true },
         undefined,
         failure.message,
       );
       throw failure;
     }
-    this.attach(handle, this.deps.clock.now());
+    if (this.stopRequested || this.deps.isClosing() || run !== this.run) {
+      // Stopped while spawning: the process must not outlive this instance.
+      this.attach(handle, this.deps.clock.now(), run);
+      return;
+    }
+    this.lastError = undefined;
+    this.attach(handle, this.deps.clock.now(), run);
     this.log.note(
       `started pid ${handle.pid} on port ${this.portHeld}${this.version ? ` (version ${this.version})` : ''}`,
     );
-    void this.runHooks('poststart', { pid: handle.pid });
+    void runHooks(
+      this.deps.hooks,
+      'poststart',
+      { ...this.info(), pid: handle.pid },
+      this.hookFailed,
+    );
+  }
+
+  private refuseWhenStopped(): void {
+    if (this.deps.isClosing())
+      throw new DaemonError('shutting_down', 'the daemon is shutting down');
+    if (this.stopRequested)
+      throw new DaemonError('shutting_down', 'stopped before the process was spawned');
+  }
+
+  /** An error repeated on every attempt (a missing binary) is reported once, not once a retry. */
+  private reportError(failure: DaemonError): void {
+    if (failure.message === this.lastError) return;
+    this.lastError = failure.message;
+    this.lifecycle.record({
+      type: 'instance.error',
+      instance: this.id,
+      index: this.index,
+      code: failure.code,
+      message: failure.message,
+    });
   }
 
   /** Wires a live process (just spawned, or adopted) into this instance. */
-  private attach(handle: ProcessHandle, startedAt: number): void {
+  private attach(handle: ProcessHandle, startedAt: number, run: number): void {
     this.handle = handle;
     this.runStartedAt = startedAt;
     this.readyAt = undefined;
@@ -308,9 +305,18 @@ export class Instance implements InstanceInfo {
     if (this.status !== 'running') this.lifecycle.setState({ status: 'running', pid: handle.pid });
     this.log.attach(handle.stdout, 'out');
     this.log.attach(handle.stderr, 'err');
+    void handle.exited.then((exit) => this.onExit(handle, exit, run));
+    if (this.stopRequested || this.deps.isClosing()) {
+      void this.stop(this.deps.isClosing() ? 'daemon shutting down' : 'stopped while starting');
+      return;
+    }
     void this.refreshIdentity();
     // Once more a moment later: an exec chain (`#!/usr/bin/env node`) changes the command line.
-    this.deps.clock.setTimeout(() => void this.refreshIdentity(), IDENTITY_SETTLE_MS);
+    this.cancelIdentityRead?.();
+    this.cancelIdentityRead = this.deps.clock.setTimeout(
+      () => void this.refreshIdentity(),
+      IDENTITY_SETTLE_MS,
+    );
     this.monitor = new HealthMonitor(
       this.process.health_check,
       this.port,
@@ -335,12 +341,11 @@ export class Instance implements InstanceInfo {
       },
     );
     this.monitor.start();
-    void handle.exited.then((exit) => this.onExit(handle, exit));
   }
 
   private resume(handle: ProcessHandle, record: InstanceRecord): void {
     this.portHeld = record.port;
-    this.deps.ports.reserve(record.port, this.id);
+    this.deps.ports.reserve(record.port, this.id, this.process.name);
     this.identity = record.identity;
     this.spawned = record.spawned;
     this.version = record.version;
@@ -351,13 +356,13 @@ export class Instance implements InstanceInfo {
       pid: handle.pid,
       port: record.port,
     });
-    this.attach(handle, record.startedAt);
+    this.attach(handle, record.startedAt, ++this.run);
     this.log.note(`adopted pid ${handle.pid} on port ${record.port} after a daemon restart`);
   }
 
   private onHealthChange(status: 'healthy' | 'unhealthy', detail: string): void {
     const state = this.state();
-    if (!hasProcess(state) || state.status === 'stopping') return;
+    if (!hasProcess(state) || state.status === 'stopping' || this.killedAsUnhealthy) return;
     if (status === 'healthy') {
       this.readyAt ??= this.deps.clock.now();
       if (state.status === 'running' || state.status === 'unhealthy') {
@@ -378,15 +383,17 @@ export class Instance implements InstanceInfo {
     this.lifecycle.setState({ status: 'unhealthy', pid: state.pid, reason: detail });
     if (this.process.restart.policy !== 'never' && this.handle) {
       this.killedAsUnhealthy = true;
+      this.monitor?.stop(); // a late success must not call it healthy while it is being killed
       this.log.note(`unhealthy (${detail}); restarting`);
-      void this.handle.stop(this.stopRequest());
+      void this.handle.stop(stopRequestFor(this.process, this.portHeld));
     }
   }
 
-  private onExit(handle: ProcessHandle, exit: ExitInfo): void {
+  private onExit(handle: ProcessHandle, exit: ExitInfo, run: number): void {
     if (handle !== this.handle) return;
     this.monitor?.stop();
     this.monitor = undefined;
+    this.cancelIdentityRead?.();
     this.handle = undefined;
     this.identity = undefined;
     this.deps.onChange();
@@ -398,26 +405,28 @@ export class Instance implements InstanceInfo {
         : `code ${exit.code}`;
     this.log.note(`exited with ${how}`);
     const failed = this.killedAsUnhealthy || exit.code !== 0;
-    void this.runHooks('exited', { exit });
+    const what = this.killedAsUnhealthy ? 'unhealthy' : `exited with ${how}`;
+    void runHooks(this.deps.hooks, 'exited', { ...this.info(), exit }, this.hookFailed);
+    // Let the last output arrive first: the crash report carries the final stderr lines.
     void this.log.drained(200).then(() => {
-      if (this.stopRequested || this.handle) return;
-      this.afterRun(
+      if (this.stopRequested || run !== this.run) return;
+      this.applyRestartDecision(
         { startedAt: this.runStartedAt, exitedAt: exit.at, readyAt: this.readyAt, failed },
         exit,
-        this.killedAsUnhealthy ? 'unhealthy' : `exited with ${how}`,
+        what,
       );
     });
   }
 
   /** Records a finished run and applies the restart policy's decision. */
-  private afterRun(run: RunRecord, exit: ExitInfo | undefined, what: string): void {
+  private applyRestartDecision(run: RunRecord, exit: ExitInfo | undefined, what: string): void {
     this.history.push(run);
     if (this.history.length > HISTORY_LIMIT) this.history.shift();
     const now = this.deps.clock.now();
     const decision = decideRestart(this.history, this.restartPolicy(), now, this.deps.random);
     const stderrTail = this.log.recentStderr();
     switch (decision.kind) {
-      case 'restart': {
+      case 'restart':
         this.lifecycle.setState({
           status: 'backoff',
           reason: `${what}; ${decision.reason}`,
@@ -428,13 +437,12 @@ export class Instance implements InstanceInfo {
         });
         this.cancelBackoff = this.deps.clock.setTimeout(() => {
           this.cancelBackoff = undefined;
-          if (this.stopRequested || this.status !== 'backoff') return;
+          if (this.stopRequested || this.deps.isClosing() || this.status !== 'backoff') return;
           this.restarts++;
           this.launching = this.launch();
           this.launching.catch(() => undefined); // the failure is already an event and a state
         }, decision.delayMs);
         break;
-      }
       case 'give-up':
         this.lifecycle.setState({
           status: 'failed',
@@ -458,15 +466,16 @@ export class Instance implements InstanceInfo {
     const state = this.state();
     if (state.status === 'stopped') return;
     if (!hasProcess(state) || !this.handle) {
-      this.lifecycle.setState({ status: 'stopped', reason });
+      if (state.status !== 'stopping') this.lifecycle.setState({ status: 'stopped', reason });
       this.releasePort();
       return;
     }
     const handle = this.handle;
-    this.lifecycle.setState({ status: 'stopping', pid: state.pid, reason });
+    if (state.status !== 'stopping')
+      this.lifecycle.setState({ status: 'stopping', pid: state.pid, reason });
     this.monitor?.stop();
-    await this.runHooks('stop', { reason });
-    const exit = await handle.stop(this.stopRequest());
+    await runHooks(this.deps.hooks, 'stop', { ...this.info(), reason }, this.hookFailed);
+    const exit = await handle.stop(stopRequestFor(this.process, this.portHeld));
     await this.log.drained();
     this.log.note(`stopped (${reason})`);
     this.lifecycle.setState({ status: 'stopped', reason, exit });
@@ -476,65 +485,30 @@ export class Instance implements InstanceInfo {
 
   private async prestart(): Promise<PrestartContext> {
     const ctx: PrestartContext = {
-      process: this.process,
-      id: this.id,
-      index: this.index,
-      port: this.port,
+      ...this.info(),
       dotenv: {},
       inject: {},
       command: this.process.binary_path,
       version: undefined,
     };
-    for (const hook of this.deps.hooks) {
-      if (!hook.prestart) continue;
-      try {
-        await hook.prestart(ctx);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.lifecycle.record({
-          type: 'hook.failed',
-          instance: this.id,
-          index: this.index,
-          hook: hook.name,
-          phase: 'prestart',
-          message,
-        });
-        throw new DaemonError('hook_failed', `prestart hook "${hook.name}" failed: ${message}`, {
-          cause: error,
-        });
-      }
-    }
+    await runPrestartHooks(this.deps.hooks, ctx, this.hookFailed);
     return ctx;
   }
 
-  private async runHooks(
-    phase: Exclude<HookPhase, 'prestart'>,
-    extra: Record<string, unknown>,
-  ): Promise<void> {
-    for (const hook of this.deps.hooks) {
-      const fn = hook[phase] as ((ctx: unknown) => void | Promise<void>) | undefined;
-      if (!fn) continue;
-      try {
-        await fn.call(hook, {
-          process: this.process,
-          id: this.id,
-          index: this.index,
-          port: this.port,
-          ...extra,
-        });
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.lifecycle.record({
-          type: 'hook.failed',
-          instance: this.id,
-          index: this.index,
-          hook: hook.name,
-          phase,
-          message,
-        });
-      }
-    }
+  private info(): InstanceInfo {
+    return { process: this.process, id: this.id, index: this.index, port: this.port };
   }
+
+  private readonly hookFailed: HookFailure = (hook, phase, message) => {
+    this.lifecycle.record({
+      type: 'hook.failed',
+      instance: this.id,
+      index: this.index,
+      hook,
+      phase,
+      message,
+    });
+  };
 
   private async refreshIdentity(): Promise<void> {
     const handle = this.handle;
@@ -546,26 +520,13 @@ export class Instance implements InstanceInfo {
     }
   }
 
-  private preferredPort(): number | undefined {
-    return this.process.port;
-  }
-
   private releasePort(): void {
     if (this.portHeld === undefined) return;
     this.deps.ports.release(this.portHeld, this.id);
     this.portHeld = undefined;
   }
 
-  private stopRequest(): StopRequest {
-    return {
-      signal: this.process.stop.signal,
-      timeoutMs: this.process.stop.timeout,
-      httpEndpoint: this.process.stop.http_endpoint,
-      port: this.portHeld,
-    };
-  }
-
-  private restartPolicy() {
+  private restartPolicy(): RestartPolicy {
     const r = this.process.restart;
     return {
       policy: r.policy,

@@ -14,8 +14,6 @@ import { isActive, isReady } from '../lifecycle/index.js';
 import type { InstanceRecord, ProcessRecord } from '../state/index.js';
 import { Instance, type InstanceDeps } from './instance.js';
 
-export type ProgramDeps = InstanceDeps;
-
 export class Program {
   private members: Instance[] = [];
   private operation: string | undefined;
@@ -23,7 +21,7 @@ export class Program {
 
   constructor(
     public config: ProcessConfig,
-    private readonly deps: ProgramDeps,
+    private readonly deps: InstanceDeps,
     desired?: number,
   ) {
     this.desired = desired ?? config.instances;
@@ -48,7 +46,7 @@ export class Program {
   }
 
   /** The operation in progress, if any (`restart`, `scale`...). */
-  get busy(): string | undefined {
+  get currentOperation(): string | undefined {
     return this.operation;
   }
 
@@ -74,7 +72,7 @@ export class Program {
       desired: this.desired,
       configuredInstances: this.config.instances,
       instances: this.members
-        .map((i) => i.record())
+        .map((i) => i.ledgerEntry())
         .filter((r): r is InstanceRecord => r !== undefined),
     };
   }
@@ -99,7 +97,8 @@ export class Program {
     return this.exclusive('start', async () => {
       await this.pruneStopped();
       const count = this.active().length;
-      this.checkBounds(count + 1);
+      // Only the maximum: after a stop, starting one again is fine below min_instances.
+      if (count + 1 > this.config.max_instances) this.checkBounds(count + 1);
       const [instance] = await this.launchNew(1, true);
       this.desired = count + 1;
       this.deps.publish(this.name, {
@@ -110,6 +109,38 @@ export class Program {
       });
       this.deps.onChange();
       return instance!;
+    });
+  }
+
+  /** Starts one stopped or failed instance again (by id or index), with a fresh restart history. */
+  startInstance(ref: string): Promise<Instance> {
+    return this.exclusive('start', async () => {
+      const instance = this.find(ref);
+      if (instance.status !== 'stopped' && instance.status !== 'failed') {
+        throw new DaemonError(
+          'invalid_argument',
+          `instance ${instance.id} is ${instance.status}; only a stopped or failed instance can be started (restart it instead)`,
+        );
+      }
+      await instance.restartInPlace('started by request');
+      this.desired = Math.max(this.desired, this.active().length);
+      this.deps.onChange();
+      return instance;
+    });
+  }
+
+  /** Starts every stopped or failed instance and brings the count back to at least `instances`. */
+  startAll(): Promise<void> {
+    return this.exclusive('start', async () => {
+      const idle = this.members.filter((i) => i.status === 'failed');
+      await Promise.all(idle.map((i) => i.restartInPlace('started by request')));
+      const target = Math.min(
+        Math.max(this.desired, this.config.instances),
+        this.config.max_instances,
+      );
+      await this.converge(target, 'start', true);
+      this.desired = target;
+      this.deps.onChange();
     });
   }
 

@@ -348,7 +348,7 @@ processes:
       maxActive = Math.max(maxActive, program.active().length);
     });
     const restarting = program.restart();
-    await r.until(() => (program.busy === undefined ? true : 'restart running'));
+    await r.until(() => (program.currentOperation === undefined ? true : 'restart running'));
     await restarting;
     const after = program.instances().map((i) => i.id);
     expect(after.some((id) => before.includes(id))).toBe(false);
@@ -440,7 +440,7 @@ processes:
     const program = r.supervisor.program('web');
     const restarting = program.restart();
     await expect(program.scale(3)).rejects.toMatchObject({ code: 'operation_in_progress' });
-    await r.until(() => (program.busy === undefined ? true : 'busy'));
+    await r.until(() => (program.currentOperation === undefined ? true : 'busy'));
     await restarting;
   });
 
@@ -657,5 +657,95 @@ processes:
     const instance = r.supervisor.program('crashy').instances()[0]!;
     expect(instance.events().length).toBe(100);
     expect(instance.events().at(-1)!.seq).toBeGreaterThan(150);
+  });
+
+  it('leaves nothing running when the daemon shuts down in the middle of a rolling restart', async () => {
+    const r = rig(WEB);
+    await r.supervisor.start();
+    await r.until(allHealthy(r.supervisor, 'web', 2));
+    const program = r.supervisor.program('web');
+    for (const instance of program.instances()) r.probe.set(instance.port, true);
+    r.probe.defaultAnswer = false; // the replacement never becomes ready
+    const restarting = program.restart().catch((error: unknown) => error);
+    await r.until(() => (r.driver.processes.length === 3 ? true : 'replacement not spawned yet'));
+    await r.supervisor.shutdown();
+    await restarting;
+    await r.clock.advance(60_000); // any back-off or retry would fire now
+    expect(r.driver.running).toEqual([]);
+    expect(r.driver.processes).toHaveLength(3);
+  });
+
+  it('starts one again after stop even below min_instances, and starts a failed instance or all', async () => {
+    const r = rig(`
+processes:
+  - name: web
+    binary_path: /bin/web
+    instances: 2
+    min_instances: 2
+    max_instances: 3
+    restart: { max_restarts: 0 }
+`);
+    await r.supervisor.start();
+    const program = r.supervisor.program('web');
+    await program.stop();
+    const one = await program.startOne();
+    expect(program.active().map((i) => i.id)).toEqual([one.id]);
+    r.driver.running[0]!.exit(1); // gives up at once: max_restarts 0
+    await r.until(() => (one.status === 'failed' ? true : one.status));
+    await program.startInstance(String(one.index));
+    expect(one.status).toBe('running');
+    await expect(program.startInstance(String(one.index))).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    await program.startAll();
+    expect(program.active()).toHaveLength(2);
+    expect(program.desired).toBe(2);
+  });
+
+  it('reports a spawn error once, not on every retry', async () => {
+    const r = rig(`
+processes:
+  - name: missing
+    binary_path: /opt/missing
+    restart: { backoff: { initial: 10ms, max: 10ms } }
+`);
+    r.driver.failSpawn(
+      '/opt/missing',
+      new DaemonError('binary_not_found', 'binary_path /opt/missing does not exist'),
+    );
+    await r.supervisor.start();
+    await r.until(() =>
+      r.events.filter((e) => e.type === 'instance.state' && e.to === 'backoff').length >= 5
+        ? true
+        : 'retrying',
+    );
+    expect(r.events.filter((e) => e.type === 'instance.error')).toHaveLength(1);
+  });
+
+  it('cleans up the process group of a recorded instance whose leader died with the daemon', async () => {
+    const dir = tempDir();
+    const clock = new FakeClock();
+    const driver = new FakeProcessDriver(clock);
+    const first = rig(WEB, { dir, clock, driver });
+    await first.supervisor.start();
+    await waitFor(async () => {
+      await first.clock.advance(100);
+      const state = JSON.parse(await readFile(join(dir, 'data', 'state.json'), 'utf8')) as {
+        processes: { web: { instances: unknown[] } };
+      };
+      return state.processes.web.instances.length === 2 ? true : 'ledger not written yet';
+    });
+    running.splice(running.indexOf(first.supervisor), 1);
+    const [dead, alive] = driver.running;
+    dead!.exit(null, 'SIGKILL'); // died while no daemon ran
+    const second = rig(WEB, { dir, clock, driver });
+    await second.supervisor.start();
+    expect(driver.cleanedGroups).toEqual([dead!.pid]);
+    expect(
+      second.supervisor
+        .program('web')
+        .instances()
+        .map((i) => i.pid),
+    ).toContain(alive!.pid);
   });
 });

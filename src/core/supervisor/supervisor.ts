@@ -22,6 +22,7 @@ import { Ledger, type LedgerData } from '../state/index.js';
 import type { LifecycleHook } from './hooks.js';
 import type { InstanceDeps, InstanceLogLine } from './instance.js';
 import { Program } from './program.js';
+import { stopRequestFor } from './stop-request.js';
 
 export interface SupervisorOptions {
   config: Config;
@@ -56,6 +57,7 @@ export class Supervisor {
   private seq = 0;
   private config: Config;
   private closing = false;
+  private booting: Promise<void> | undefined;
   private reloading = false;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -85,13 +87,19 @@ export class Supervisor {
       daemonEnv: options.daemonEnv ?? process.env,
       logsDir: options.config.paths.logs,
       runDir: join(options.config.paths.data, 'run'),
+      isClosing: () => this.closing,
       onChange: () => this.ledger.schedule(),
       onLogLine: (line) => this.logLines.publish(line),
     };
   }
 
   /** Adopts what a previous daemon left running, then starts every program's missing instances. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.booting = this.boot();
+    return this.booting;
+  }
+
+  private async boot(): Promise<void> {
     const previous = await this.ledger.read();
     if (previous.kind === 'corrupt') {
       this.publish('', {
@@ -100,6 +108,7 @@ export class Supervisor {
       });
     }
     const recorded = previous.kind === 'ok' ? previous.data : undefined;
+    this.deps.ports.setFixedPorts(fixedPorts(this.config));
     for (const config of this.config.processes) {
       const record = recorded?.processes[config.name];
       const desired =
@@ -109,7 +118,10 @@ export class Supervisor {
       this.programs.set(config.name, new Program(config, this.deps, desired));
     }
     if (recorded) await this.adoptFrom(recorded);
-    await Promise.all([...this.programs.values()].map((p) => p.reconcile('boot')));
+    if (this.closing) return; // a signal arrived during adoption: start nothing
+    await Promise.all(
+      [...this.programs.values()].map((p) => p.reconcile('boot').catch(() => undefined)),
+    );
     await this.ledger.flush();
   }
 
@@ -140,6 +152,8 @@ export class Supervisor {
   /** Stops every instance of every program in parallel. */
   async shutdown(): Promise<void> {
     this.closing = true;
+    // Nothing spawns from now on (instances check isClosing); wait for a boot still adopting.
+    await this.booting?.catch(() => undefined);
     await Promise.all(this.list().map((p) => p.shutdown('daemon shutting down')));
     await this.ledger.flush();
   }
@@ -164,14 +178,15 @@ export class Supervisor {
       };
       const busy = [...summary.removed, ...summary.changed]
         .map((name) => this.programs.get(name)!)
-        .filter((p) => p.busy !== undefined);
+        .filter((p) => p.currentOperation !== undefined);
       if (busy.length > 0) {
         throw new DaemonError(
           'operation_in_progress',
-          `cannot reload now: ${busy.map((p) => `${p.name} (${p.busy})`).join(', ')} in progress; nothing was changed`,
+          `cannot reload now: ${busy.map((p) => `${p.name} (${p.currentOperation})`).join(', ')} in progress; nothing was changed`,
         );
       }
       this.config = next;
+      this.deps.ports.setFixedPorts(fixedPorts(next));
       await Promise.all(
         summary.removed.map(async (name) => {
           const program = this.programs.get(name)!;
@@ -184,13 +199,25 @@ export class Supervisor {
         this.programs.set(name, new Program(after.get(name)!, this.deps));
         this.publish(name, { type: 'process.config', change: 'added' });
       }
+      const failures: string[] = [];
       await Promise.all([
         ...summary.added.map((name) =>
           this.programs.get(name)!.reconcile('added by config reload'),
         ),
         ...summary.changed.map(async (name) => {
           this.publish(name, { type: 'process.config', change: 'changed' });
-          await this.programs.get(name)!.reconfigure(after.get(name)!);
+          try {
+            await this.programs.get(name)!.reconfigure(after.get(name)!);
+          } catch (error) {
+            // Keep the old config on record for this process, so the next reload tries again.
+            this.config = {
+              ...this.config,
+              processes: this.config.processes.map((p) =>
+                p.name === name ? before.get(name)! : p,
+              ),
+            };
+            failures.push(`${name}: ${(error as Error).message}`);
+          }
         }),
       ]);
       for (const key of summary.restartRequired) {
@@ -198,6 +225,13 @@ export class Supervisor {
           type: 'daemon.warning',
           message: `changes to "${key}" take effect after a daemon restart`,
         });
+      }
+      if (failures.length > 0) {
+        this.ledger.schedule();
+        throw new DaemonError(
+          'not_ready',
+          `the config was applied except for ${failures.join('; ')}; reload again to retry`,
+        );
       }
       this.ledger.schedule();
       return summary;
@@ -212,13 +246,8 @@ export class Supervisor {
       const program = this.programs.get(name);
       for (const entry of record.instances) {
         const stop = program
-          ? {
-              signal: program.config.stop.signal,
-              timeoutMs: program.config.stop.timeout,
-              httpEndpoint: program.config.stop.http_endpoint,
-              port: entry.port,
-            }
-          : { signal: 'SIGTERM', timeoutMs: 10_000, port: entry.port };
+          ? stopRequestFor(program.config, entry.port)
+          : { ...DEFAULT_STOP, port: entry.port };
         const handle = await this.options.driver.adopt({
           identity: entry.identity,
           spawned: entry.spawned,
@@ -226,6 +255,9 @@ export class Supervisor {
           stop,
         });
         if (!handle) {
+          // Its leader is gone (or the pid is someone else's now). Processes it left in its group
+          // are ours and are cleaned up; a live pid that is not ours is never touched.
+          await this.options.driver.cleanupGroup(entry.identity.pid);
           this.publish(name, {
             type: 'daemon.warning',
             message: `instance ${entry.id} (pid ${entry.identity.pid}) is gone or is no longer ours; not adopted`,
@@ -262,6 +294,16 @@ export class Supervisor {
     for (const program of this.programs.values()) out[program.name] = program.ledgerRecord();
     return out;
   }
+}
+
+/** Used for an adopted instance whose process left the config (its stop settings went with it). */
+const DEFAULT_STOP = { signal: 'SIGTERM', timeoutMs: 10_000 };
+
+/** Configured ports and their processes, kept out of every port range. */
+function fixedPorts(config: Config): Map<number, string> {
+  return new Map(
+    config.processes.filter((p) => p.port !== undefined).map((p) => [p.port!, p.name]),
+  );
 }
 
 function clamp(n: number, config: ProcessConfig): number {
