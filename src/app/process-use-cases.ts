@@ -42,9 +42,34 @@ export class ProcessUseCases {
     return { process: program.name, instances, count: instances.length };
   }
 
-  async start(name: string): Promise<{ message: string; instance: InstanceView }> {
+  /**
+   * Starts one more instance (the default); or one stopped/failed instance again (`instanceId`);
+   * or (`all`) every failed instance and as many as it takes to reach `instances` again.
+   */
+  async start(
+    name: string,
+    options: { instanceId?: string | undefined; all?: boolean | undefined } = {},
+  ): Promise<{ message: string; instance?: InstanceView; instances?: InstanceView[] }> {
     this.refuseWhileClosing();
-    const instance = await this.supervisor.program(name).startOne();
+    const program = this.supervisor.program(name);
+    if (options.instanceId !== undefined && options.all === true) {
+      throw new DaemonError(
+        'invalid_argument',
+        'instance_id and all: true contradict each other; send one of them',
+      );
+    }
+    const now = this.clock.now();
+    if (options.all === true) {
+      await program.startAll();
+      return {
+        message: 'process started successfully',
+        instances: program.active().map((i) => instanceView(i, now)),
+      };
+    }
+    const instance =
+      options.instanceId !== undefined
+        ? await program.startInstance(options.instanceId)
+        : await program.startOne();
     return {
       message: 'process started successfully',
       instance: instanceView(instance, this.clock.now()),

@@ -3,7 +3,7 @@
  * as they are; gRPC maps them to its messages. Keys the original gowinproc defined keep their
  * names (id, process_name, pid, status, start_time, port); new keys sit beside them.
  */
-import { presentConfig, type Config, type ProcessConfig } from '../config/index.js';
+import { MASK, presentConfig, type Config, type ProcessConfig } from '../config/index.js';
 import {
   hasProcess,
   type Instance,
@@ -109,7 +109,7 @@ export function processSummary(program: Program): ProcessSummary {
     version: instances.find((i) => i.version !== undefined)?.version ?? null,
     port: program.config.port ?? null,
     repository: program.config.repository ?? null,
-    operation: program.busy ?? null,
+    operation: program.currentOperation ?? null,
   };
 }
 
@@ -127,9 +127,13 @@ export function processDetail(program: Program, config: Config, now: number): Pr
   };
 }
 
-/** One process's config as shown by the API: secrets masked, durations as strings. */
+/**
+ * One process's config as shown by the API: durations as strings, secrets masked, and every env
+ * value masked (names do not always tell a secret: DATABASE_URL holds a password).
+ */
 function presentProcessConfig(config: Config, process: ProcessConfig): Record<string, unknown> {
-  const shown = presentConfig({ ...config, processes: [process], load_balancers: [] });
+  const env = Object.fromEntries(Object.keys(process.env).map((name) => [name, MASK]));
+  const shown = presentConfig({ ...config, processes: [{ ...process, env }], load_balancers: [] });
   return (shown['processes'] as Array<Record<string, unknown>>)[0] ?? {};
 }
 

@@ -89,16 +89,40 @@ export function buildCli(deps: CliDeps): Command {
         );
     });
 
-  withTarget(program.command('start').description('start one more instance of a process'))
+  withTarget(
+    program
+      .command('start')
+      .description(
+        'start one more instance; --instance starts a stopped or failed one again; --all returns to the configured count',
+      ),
+  )
     .argument('<name>', 'process name')
+    .option('-i, --instance <id>', 'instance id or index')
+    .option('--all', 'restart failed instances and start as many as the config asks for')
     .option('--json', 'print JSON')
-    .action(async (name: string, options: { json?: boolean }, command: Command) => {
-      const result = await (await clientFor(command)).start(name);
-      if (options.json) return json(result);
-      out(
-        `${name}: started instance ${result.instance.index} (${result.instance.id}), pid ${result.instance.pid ?? '-'}, port ${result.instance.port ?? '-'}`,
-      );
-    });
+    .action(
+      async (
+        name: string,
+        options: { instance?: string; all?: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        const result = await (
+          await clientFor(command)
+        ).start(name, {
+          ...(options.instance ? { instance_id: options.instance } : {}),
+          ...(options.all ? { all: true } : {}),
+        });
+        if (options.json) return json(result);
+        if (result.instance) {
+          const i = result.instance;
+          out(
+            `${name}: started instance ${i.index} (${i.id}), pid ${i.pid ?? '-'}, port ${i.port ?? '-'}`,
+          );
+        } else {
+          out(`${name}: ${result.instances?.length ?? 0} instance(s) running`);
+        }
+      },
+    );
 
   withTarget(
     program.command('stop').description('stop all instances of a process, or one with --instance'),

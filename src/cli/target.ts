@@ -26,6 +26,7 @@ export async function resolveTarget(
   if (options.url) return { baseUrl: options.url, apiKey };
   let host = options.host;
   let port = options.port;
+  let scheme = 'http';
   if (!host || !port) {
     if (!options.host && !options.port && env['GOWINPROC_URL'])
       return { baseUrl: env['GOWINPROC_URL'], apiKey };
@@ -34,10 +35,14 @@ export async function resolveTarget(
       const config = await loadConfigFile(file, { env });
       host ??= config.server.host;
       port ??= String(config.server.port);
+      if (config.server.tls) scheme = 'https';
     }
   }
   host = clientHost(host ?? '127.0.0.1');
-  return { baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port ?? '8080'}`, apiKey };
+  return {
+    baseUrl: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port ?? '8080'}`,
+    apiKey,
+  };
 }
 
 /** A wildcard listen address is reached through loopback. */

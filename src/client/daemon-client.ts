@@ -50,8 +50,11 @@ export class DaemonClient {
     return this.request('GET', `/api/v1/processes/${encodeURIComponent(name)}`);
   }
 
-  start(name: string): Promise<{ message: string; instance: InstanceView }> {
-    return this.request('POST', `/api/v1/processes/${encodeURIComponent(name)}/start`);
+  start(
+    name: string,
+    options: { instance_id?: string; all?: boolean } = {},
+  ): Promise<{ message: string; instance?: InstanceView; instances?: InstanceView[] }> {
+    return this.request('POST', `/api/v1/processes/${encodeURIComponent(name)}/start`, options);
   }
 
   stop(

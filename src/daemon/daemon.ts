@@ -20,6 +20,7 @@ import {
   currentPlatform,
   DaemonError,
   errnoCode,
+  isLoopbackHost,
   systemClock,
   type Logger,
 } from '../shared/index.js';
@@ -119,6 +120,10 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
         app,
         auth: new AuthPolicy(config.server),
         onInternalError: (error) => logger.error({ err: error }, 'internal error'),
+        browser: {
+          origins: config.server.cors.origins,
+          loopbackOnly: isLoopbackHost(config.server.host),
+        },
       }),
       {
         host: config.server.host,

@@ -123,7 +123,9 @@ describe('REST API (in process)', () => {
     expect(detail.status).toBe(200);
     expect(detail.json).toMatchObject({ name: 'web', instance_count: 2 });
     expect((detail.json.instances as unknown[]).length).toBe(2);
-    expect(detail.json.config).toMatchObject({ env: { DB_PASSWORD: '********', MODE: 'prod' } });
+    expect(detail.json.config).toMatchObject({
+      env: { DB_PASSWORD: '********', MODE: '********' },
+    });
     expect(detail.text).not.toContain('hunter2-secret-value');
     const status = await call('GET', '/api/v1/processes/web/status');
     expect(status.json).toMatchObject({ process: 'web', count: 2 });
@@ -213,7 +215,9 @@ describe('REST API (in process)', () => {
     for (const instance of supervisor.program('web').instances()) probe.set(instance.port, true);
     probe.defaultAnswer = false; // the replacement is not ready until we say so
     const restart = call('POST', '/api/v1/processes/web/restart');
-    await waitFor(() => (supervisor.program('web').busy ? true : 'restart not started'));
+    await waitFor(() =>
+      supervisor.program('web').currentOperation ? true : 'restart not started',
+    );
     expect(await call('POST', '/api/v1/processes/web/scale', { instances: 3 })).toMatchObject({
       status: 409,
       json: { code: 'operation_in_progress' },
@@ -350,5 +354,72 @@ server:
       if (spec.method === 'post' && /stop|restart|scale/.test(spec.path))
         expect(spec.body, spec.path).toBeDefined();
     }
+  });
+
+  it("answers with bodies that match the routes' response schemas", async () => {
+    const { call, supervisor } = await setup();
+    await waitFor(() => (supervisor.program('web').ready().length === 2 ? true : 'web not ready'));
+    const app = createApp({
+      supervisor,
+      clock: systemClock,
+      startedAt: 0,
+      version: 't',
+      control: { reload: () => Promise.reject(new Error('no')), shutdown: () => undefined },
+    });
+    const specs = restRoutes(app);
+    const check = async (method: 'get' | 'post', path: string, url: string, body?: unknown) => {
+      const spec = specs.find((r) => r.method === method && r.path === path)!;
+      const answer = await call(method.toUpperCase(), url, body);
+      expect(answer.status, url).toBeLessThan(300);
+      expect(() => spec.response!.parse(answer.json), url).not.toThrow();
+    };
+    await check('get', '/health', '/health');
+    await check('get', '/api/v1/health', '/api/v1/health');
+    await check('get', '/api/v1/status', '/api/v1/status');
+    await check('get', '/api/v1/processes', '/api/v1/processes');
+    await check('get', '/api/v1/processes/:name', '/api/v1/processes/web');
+    await check('get', '/api/v1/processes/:name/status', '/api/v1/processes/web/status');
+    await check('get', '/api/v1/processes/:name/logs', '/api/v1/processes/web/logs?tail=5');
+    await check('post', '/api/v1/processes/:name/start', '/api/v1/processes/web/start');
+    await check('post', '/api/v1/processes/:name/scale', '/api/v1/processes/web/scale', {
+      instances: 2,
+    });
+    await check('post', '/api/v1/processes/:name/stop', '/api/v1/processes/web/stop', {
+      instance_id: '1',
+    });
+    await check('post', '/api/v1/processes/:name/start', '/api/v1/processes/web/start', {
+      all: true,
+    });
+  });
+
+  it('refuses requests from other web pages (CSRF) and for other host names (DNS rebinding)', async () => {
+    const { supervisor } = await setup();
+    const app = createApp({
+      supervisor,
+      clock: systemClock,
+      startedAt: 0,
+      version: 't',
+      control: { reload: () => Promise.reject(new Error('no')), shutdown: () => undefined },
+    });
+    const api = buildRestApi({
+      app,
+      auth: new AuthPolicy({ host: '127.0.0.1', auth: { api_keys: [], insecure: false } }),
+      browser: { origins: ['https://dash.example'], loopbackOnly: true },
+    });
+    const status = async (headers: Record<string, string>) =>
+      (
+        await api.handle({
+          method: 'POST',
+          url: '/api/v1/processes/worker/stop',
+          headers,
+          body: '',
+        })
+      ).status;
+    expect(await status({ host: '127.0.0.1:8080', origin: 'https://evil.example' })).toBe(403);
+    expect(await status({ host: 'evil.example:8080' })).toBe(403);
+    expect(await status({ host: '127.0.0.1:8080', origin: 'null' })).toBe(403);
+    expect(await status({ host: '127.0.0.1:8080', origin: 'https://dash.example' })).toBe(200);
+    expect(await status({ host: 'localhost:8080', origin: 'http://localhost:8080' })).toBe(200); // same origin
+    expect(await status({ host: '[::1]:8080' })).toBe(200); // the CLI: no Origin
   });
 });

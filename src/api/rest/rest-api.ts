@@ -2,7 +2,7 @@
 import type { App } from '../../app/index.js';
 import type { AuthPolicy } from '../auth/index.js';
 import type { RouteSpec } from './route.js';
-import { Router } from './router.js';
+import { Router, type BrowserGuard } from './router.js';
 import { daemonRoutes } from './routes/daemon-routes.js';
 import { logRoutes } from './routes/log-routes.js';
 import { processRoutes } from './routes/process-routes.js';
@@ -12,6 +12,8 @@ export interface RestApiOptions {
   auth: AuthPolicy;
   /** Called with every error answered with a 500 (bugs), for the daemon log. */
   onInternalError?: (error: unknown) => void;
+  /** Which browser pages may call the API (default: none but the API's own origin). */
+  browser?: BrowserGuard;
 }
 
 export function restRoutes(app: App): RouteSpec[] {
@@ -19,5 +21,10 @@ export function restRoutes(app: App): RouteSpec[] {
 }
 
 export function buildRestApi(options: RestApiOptions): Router {
-  return new Router(restRoutes(options.app), options.auth, options.onInternalError);
+  return new Router(
+    restRoutes(options.app),
+    options.auth,
+    options.onInternalError,
+    options.browser,
+  );
 }

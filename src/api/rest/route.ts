@@ -1,7 +1,7 @@
 /**
  * Routes are data: method, path, required role, zod schemas for params, query, body and the
  * success response, and a handler that calls the app facade. The same table registers the
- * routes and documents them (the OpenAPI document is generated from it).
+ * routes and documents them (the management-API work generates the OpenAPI document from it).
  */
 import type { z } from 'zod';
 import type { Requirement } from '../auth/index.js';

@@ -6,7 +6,7 @@
  * they load undici, ~10 MB the daemon does not need.)
  */
 import type { z } from 'zod';
-import { DaemonError } from '../../shared/index.js';
+import { DaemonError, isLoopbackHost } from '../../shared/index.js';
 import type { AuthPolicy } from '../auth/index.js';
 import { HTTP_STATUS } from './error-status.js';
 import { isSseStream, type RouteSpec, type SseStream } from './route.js';
@@ -31,6 +31,13 @@ interface CompiledRoute {
   names: string[];
 }
 
+export interface BrowserGuard {
+  /** Origins (scheme://host:port) whose pages may call the API (server.cors.origins). */
+  origins: readonly string[];
+  /** Accept only loopback Host headers (the API listens on loopback): no DNS rebinding. */
+  loopbackOnly: boolean;
+}
+
 export class Router {
   private readonly routes: CompiledRoute[];
 
@@ -38,6 +45,7 @@ export class Router {
     specs: RouteSpec[],
     private readonly auth: AuthPolicy,
     private readonly onInternalError: (error: unknown) => void = () => undefined,
+    private readonly guard: BrowserGuard = { origins: [], loopbackOnly: false },
   ) {
     this.routes = specs.map((spec) => compile(spec));
   }
@@ -65,6 +73,7 @@ export class Router {
       }
     }
     if (!matched) throw new DaemonError('not_found', `no route ${request.method} ${url.pathname}`);
+    checkBrowserRequest(request.headers, this.guard);
     const { spec, names } = matched.route;
     this.auth.authorize(
       { authorization: request.headers['authorization'], apiKey: request.headers['x-api-key'] },
@@ -95,6 +104,45 @@ export class Router {
     }
     return json(spec.status ?? 200, result);
   }
+}
+
+/**
+ * A web page in the operator's browser must not drive the API: a request with an Origin that is
+ * neither this API's own nor in server.cors.origins is refused (CSRF), and so is a Host that is
+ * not loopback while the API listens on loopback (DNS rebinding). The CLI sends neither header.
+ */
+function checkBrowserRequest(headers: RestRequest['headers'], guard: BrowserGuard): void {
+  const host = headers['host'];
+  if (guard.loopbackOnly && host !== undefined && !isLoopbackHost(hostnameOf(host))) {
+    throw new DaemonError(
+      'forbidden',
+      `requests for host ${JSON.stringify(host)} are refused: the API answers on loopback names only`,
+    );
+  }
+  const origin = headers['origin'];
+  if (origin === undefined || origin === 'null' || guard.origins.includes(origin)) {
+    if (origin === 'null')
+      throw new DaemonError('forbidden', 'requests from an opaque origin are refused');
+    return;
+  }
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    throw new DaemonError('forbidden', `the Origin ${JSON.stringify(origin)} is not a URL`);
+  }
+  if (host === undefined || originHost !== host) {
+    throw new DaemonError(
+      'forbidden',
+      `cross-origin request from ${origin} refused; list it in server.cors.origins to allow it`,
+    );
+  }
+}
+
+function hostnameOf(host: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
+  if (bracketed) return bracketed[1]!;
+  return host.replace(/:\d+$/, '');
 }
 
 function json(status: number, value: unknown): RestResponse {

@@ -62,6 +62,11 @@ export const stopBody = z
   .strict()
   .default({});
 
+export const startBody = z
+  .object({ instance_id: z.string().min(1).optional(), all: z.boolean().optional() })
+  .strict()
+  .default({});
+
 export const restartBody = z
   .object({ instance_id: z.string().min(1).optional() })
   .strict()

@@ -18,26 +18,26 @@ export function logRoutes(app: App) {
       query: logsQuery,
       response: z.object({ process: z.string(), lines: z.array(logLineSchema) }),
       handler: async ({ params, query, signal }) => {
-        const tail = await app.logs.tail(params.name, {
-          instance: query.instance,
-          tail: query.tail ?? 200,
+        const options = { instance: query.instance, tail: query.tail ?? 200 };
+        if (!query.follow) return app.logs.tail(params.name, options);
+        // Subscribe before reading the tail, so no line written meanwhile falls between the two.
+        const live = followLines(app, params.name, query.instance, signal);
+        const tail = await app.logs.tail(params.name, options).catch((error: unknown) => {
+          live.cancel();
+          throw error;
         });
-        if (!query.follow) return tail;
-        return sse(followLines(app, params.name, query.instance, tail.lines, signal));
+        return sse(live.after(tail.lines));
       },
     }),
   ];
 }
 
-/** Subscribes at once (so no line written after the tail is missed), then drains as the client reads. */
-function followLines(
-  app: App,
-  name: string,
-  instance: string | undefined,
-  first: LogLineView[],
-  signal: AbortSignal,
-): AsyncIterable<SseEvent> {
-  const queue: LogLineView[] = [...first];
+const lineKey = (line: LogLineView): string =>
+  `${line.instance}|${line.time}|${line.stream}|${line.text}`;
+
+/** Subscribes at once and buffers; `after(tail)` streams the tail, then every newer line once. */
+function followLines(app: App, name: string, instance: string | undefined, signal: AbortSignal) {
+  const queue: LogLineView[] = [];
   let wake: (() => void) | undefined;
   const unsubscribe = app.logs.follow(name, { instance }, (line) => {
     queue.push(line);
@@ -52,19 +52,25 @@ function followLines(
     },
     { once: true },
   );
-  return (async function* () {
-    try {
-      while (!signal.aborted) {
-        const line = queue.shift();
-        if (line) {
-          yield { event: 'line', data: JSON.stringify(line) };
-          continue;
+  return {
+    cancel: unsubscribe,
+    async *after(tail: LogLineView[]): AsyncGenerator<SseEvent> {
+      try {
+        const seen = new Set(tail.map(lineKey));
+        for (const line of tail) yield { event: 'line', data: JSON.stringify(line) };
+        while (!signal.aborted) {
+          const line = queue.shift();
+          if (line) {
+            if (seen.size > 0 && seen.delete(lineKey(line))) continue; // already in the tail
+            yield { event: 'line', data: JSON.stringify(line) };
+            continue;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
         }
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
+      } finally {
+        unsubscribe();
       }
-    } finally {
-      unsubscribe();
-    }
-  })();
+    },
+  };
 }

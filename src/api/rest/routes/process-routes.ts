@@ -9,6 +9,7 @@ import {
   processSummarySchema,
   restartBody,
   scaleBody,
+  startBody,
   stopBody,
 } from '../schemas.js';
 
@@ -51,11 +52,18 @@ export function processRoutes(app: App) {
     route({
       method: 'post',
       path: '/api/v1/processes/:name/start',
-      summary: 'Start one more instance (up to max_instances)',
+      summary:
+        'Start one more instance (empty body), a stopped or failed one again (instance_id), or all (all: true: restart failed ones and return to the configured count)',
       role: 'operator',
       params: processName,
-      response: z.object({ message: z.string(), instance: instanceSchema }),
-      handler: ({ params }) => app.processes.start(params.name),
+      body: startBody,
+      response: z.object({
+        message: z.string(),
+        instance: instanceSchema.optional(),
+        instances: z.array(instanceSchema).optional(),
+      }),
+      handler: ({ params, body }) =>
+        app.processes.start(params.name, { instanceId: body.instance_id, all: body.all }),
     }),
     route({
       method: 'post',
