@@ -107,15 +107,18 @@ describe('the gowinproc CLI against a running daemon', () => {
 
     const follower = execa(
       process.execPath,
-      [BIN, 'logs', 'web', '-f', '-n', '0', '--url', daemon.url],
+      [BIN, 'logs', 'web', '-f', '-n', '1', '--url', daemon.url],
       { reject: false },
     );
     let followed = '';
     follower.stdout!.on('data', (chunk: Buffer) => (followed += chunk.toString()));
-    await waitFor(async () => {
-      await daemon.cli(['start', 'web']);
-      return /web\/2 .* ready \d+/.test(followed) ? true : `followed so far: ${followed}`;
-    });
+    // The follower prints the last line first: from then on it is subscribed.
+    await waitFor(() => (followed.trim() !== '' ? true : 'the follower printed nothing yet'));
+    const started = await daemon.cli(['start', 'web']);
+    expect(started.code).toBe(0);
+    await waitFor(() =>
+      /web\/2 .* ready \d+/.test(followed) ? true : `followed so far: ${followed}`,
+    );
     follower.kill('SIGINT');
     await follower;
   });
@@ -196,7 +199,7 @@ processes:
     instances: 3
     max_instances: 3
     port_range: ${portRange()}
-    stop: { timeout: 1500ms }
+    stop: { timeout: 3s }
 `,
       ),
     );
@@ -217,8 +220,8 @@ processes:
     expect(await daemon.exitCode).toBe(0);
     const took = Date.now() - started;
     expect(pids.every((pid) => !pidAlive(pid))).toBe(true);
-    expect(took).toBeGreaterThanOrEqual(1500); // they ignored SIGTERM: SIGKILL after stop.timeout
-    expect(took).toBeLessThan(4000); // three 1.5 s stops one after the other would take 4.5 s
+    expect(took).toBeGreaterThanOrEqual(3000); // they ignored SIGTERM: SIGKILL after stop.timeout
+    expect(took).toBeLessThan(7000); // three 3 s stops one after the other would take 9 s
     expect(daemon.output.filter((l) => l.includes('exitSignal=SIGKILL'))).toHaveLength(3);
     expect(daemon.output.some((l) => l.includes('every instance stopped; exiting'))).toBe(true);
   });
