@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/paths.js';
+import { holdPort } from '../helpers/ports.js';
 import { portRange, startDaemon, writeConfig } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { holdsFor, waitFor } from '../helpers/wait-for.js';
@@ -11,20 +11,6 @@ interface Detail {
   status: string;
   instances: Array<{ pid: number | null; status: string; reason?: string; stderr_tail?: string[] }>;
   events: Array<{ type: string; code?: string; message?: string; to?: string }>;
-}
-
-const servers: Server[] = [];
-afterEach(() => {
-  for (const server of servers.splice(0)) server.close();
-});
-
-function holdPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '0.0.0.0', () =>
-      resolve((server.address() as { port: number }).port),
-    );
-    servers.push(server);
-  });
 }
 
 describe('bad input and failing children', () => {

@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { pidAlive } from '../helpers/lines.js';
 import { BIN, fixture } from '../helpers/paths.js';
+import { closedPort } from '../helpers/ports.js';
 import { portRange, runCli, startDaemon, writeConfig } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -290,13 +290,3 @@ processes:
     expect(checked.stderr).toContain(`${bad}:5: processes[0].port: invalid port "http"`);
   });
 });
-
-/** A port nothing listens on (bound once by us, then closed). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

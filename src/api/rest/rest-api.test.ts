@@ -29,6 +29,20 @@ afterEach(async () => {
   await Promise.all(supervisors.splice(0).map((s) => s.shutdown()));
 });
 
+/** An app over the supervisor whose daemon controls do nothing. */
+function plainApp(supervisor: Supervisor) {
+  return createApp({
+    supervisor,
+    clock: systemClock,
+    startedAt: 0,
+    version: 't',
+    control: {
+      reload: () => Promise.reject(new Error('no reload in this test')),
+      shutdown: () => undefined,
+    },
+  });
+}
+
 async function setup(authYaml = '') {
   const dir = tempDir();
   const config = configFromYaml(dir, `${authYaml}\n${YAML}`);
@@ -243,13 +257,7 @@ describe('REST API (in process)', () => {
     const driver = (supervisor as unknown as { options: { driver: FakeProcessDriver } }).options
       .driver;
     const api = buildRestApi({
-      app: createApp({
-        supervisor,
-        clock: systemClock,
-        startedAt: 0,
-        version: 't',
-        control: { reload: () => Promise.reject(new Error('no')), shutdown: () => undefined },
-      }),
+      app: plainApp(supervisor),
       auth: new AuthPolicy({ host: '127.0.0.1', auth: { api_keys: [], insecure: false } }),
     });
     const abort = new AbortController();
@@ -340,13 +348,7 @@ server:
 
   it('gives every route a summary, a role, and schemas for what it reads and returns', async () => {
     const { supervisor } = await setup();
-    const app = createApp({
-      supervisor,
-      clock: systemClock,
-      startedAt: 0,
-      version: 't',
-      control: { reload: () => Promise.reject(new Error('no')), shutdown: () => undefined },
-    });
+    const app = plainApp(supervisor);
     for (const spec of restRoutes(app)) {
       expect(spec.summary.length, spec.path).toBeGreaterThan(10);
       expect(spec.response, `${spec.method} ${spec.path} has no response schema`).toBeDefined();
@@ -359,13 +361,7 @@ server:
   it("answers with bodies that match the routes' response schemas", async () => {
     const { call, supervisor } = await setup();
     await waitFor(() => (supervisor.program('web').ready().length === 2 ? true : 'web not ready'));
-    const app = createApp({
-      supervisor,
-      clock: systemClock,
-      startedAt: 0,
-      version: 't',
-      control: { reload: () => Promise.reject(new Error('no')), shutdown: () => undefined },
-    });
+    const app = plainApp(supervisor);
     const specs = restRoutes(app);
     const check = async (method: 'get' | 'post', path: string, url: string, body?: unknown) => {
       const spec = specs.find((r) => r.method === method && r.path === path)!;
@@ -394,13 +390,7 @@ server:
 
   it('refuses requests from other web pages (CSRF) and for other host names (DNS rebinding)', async () => {
     const { supervisor } = await setup();
-    const app = createApp({
-      supervisor,
-      clock: systemClock,
-      startedAt: 0,
-      version: 't',
-      control: { reload: () => Promise.reject(new Error('no')), shutdown: () => undefined },
-    });
+    const app = plainApp(supervisor);
     const api = buildRestApi({
       app,
       auth: new AuthPolicy({ host: '127.0.0.1', auth: { api_keys: [], insecure: false } }),

@@ -69,6 +69,18 @@ function rig(
   return { supervisor, driver, clock, probe, events, dir, until };
 }
 
+/** Advances fake time until the ledger on disk records `count` instances of web. */
+async function ledgerHolds(r: Rig, dir: string, count: number): Promise<void> {
+  await waitFor(async () => {
+    await r.clock.advance(100); // the ledger coalesces writes
+    const state = JSON.parse(await readFile(join(dir, 'data', 'state.json'), 'utf8')) as {
+      processes: { web: { instances: unknown[] } };
+    };
+    const recorded = state.processes.web.instances.length;
+    return recorded === count ? true : `the ledger records ${recorded} instances`;
+  });
+}
+
 const statuses = (s: Supervisor, name: string): string[] =>
   s
     .program(name)
@@ -540,15 +552,7 @@ processes:
     await first.supervisor.start();
     await first.until(allHealthy(first.supervisor, 'web', 2));
     await first.supervisor.program('web').scale(3);
-    await waitFor(async () => {
-      await first.clock.advance(100); // let the coalesced ledger write happen
-      const state = JSON.parse(await readFile(join(dir, 'data', 'state.json'), 'utf8')) as {
-        processes: { web: { instances: unknown[] } };
-      };
-      return state.processes.web.instances.length === 3
-        ? true
-        : `ledger has ${state.processes.web.instances.length} instances`;
-    });
+    await ledgerHolds(first, dir, 3);
     running.splice(running.indexOf(first.supervisor), 1); // the first daemon "dies": no shutdown
     const pids = driver.running.map((p) => p.pid).sort();
     expect(pids).toHaveLength(3);
@@ -574,13 +578,7 @@ processes:
     const driver = new FakeProcessDriver(clock);
     const first = rig(WEB, { dir, clock, driver });
     await first.supervisor.start();
-    await waitFor(async () => {
-      await first.clock.advance(100);
-      const state = JSON.parse(await readFile(join(dir, 'data', 'state.json'), 'utf8')) as {
-        processes: { web: { instances: unknown[] } };
-      };
-      return state.processes.web.instances.length === 2 ? true : 'ledger not written yet';
-    });
+    await ledgerHolds(first, dir, 2);
     running.splice(running.indexOf(first.supervisor), 1);
     const [a] = driver.running;
     a!.identity.startTime = 'someone-else'; // the pid now belongs to another process
@@ -728,13 +726,7 @@ processes:
     const driver = new FakeProcessDriver(clock);
     const first = rig(WEB, { dir, clock, driver });
     await first.supervisor.start();
-    await waitFor(async () => {
-      await first.clock.advance(100);
-      const state = JSON.parse(await readFile(join(dir, 'data', 'state.json'), 'utf8')) as {
-        processes: { web: { instances: unknown[] } };
-      };
-      return state.processes.web.instances.length === 2 ? true : 'ledger not written yet';
-    });
+    await ledgerHolds(first, dir, 2);
     running.splice(running.indexOf(first.supervisor), 1);
     const [dead, alive] = driver.running;
     dead!.exit(null, 'SIGKILL'); // died while no daemon ran
