@@ -52,12 +52,7 @@ export class ProcessUseCases {
   ): Promise<{ message: string; instance?: InstanceView; instances?: InstanceView[] }> {
     this.refuseWhileClosing();
     const program = this.supervisor.program(name);
-    if (options.instanceId !== undefined && options.all === true) {
-      throw new DaemonError(
-        'invalid_argument',
-        'instance_id and all: true contradict each other; send one of them',
-      );
-    }
+    refuseBoth(options);
     const now = this.clock.now();
     if (options.all === true) {
       await program.startAll();
@@ -82,12 +77,7 @@ export class ProcessUseCases {
   ): Promise<{ message: string }> {
     this.refuseWhileClosing();
     const program = this.supervisor.program(name);
-    if (options.instanceId !== undefined && options.all === true) {
-      throw new DaemonError(
-        'invalid_argument',
-        'instance_id and all: true contradict each other; send one of them',
-      );
-    }
+    refuseBoth(options);
     await program.stop(options.all === true ? undefined : options.instanceId);
     return { message: 'process stopped successfully' };
   }
@@ -114,5 +104,15 @@ export class ProcessUseCases {
   private refuseWhileClosing(): void {
     if (this.supervisor.isClosing)
       throw new DaemonError('shutting_down', 'the daemon is shutting down');
+  }
+}
+
+/** `instance_id` names one instance; `all: true` means every one: a request may say only one. */
+function refuseBoth(options: { instanceId?: string | undefined; all?: boolean | undefined }): void {
+  if (options.instanceId !== undefined && options.all === true) {
+    throw new DaemonError(
+      'invalid_argument',
+      'instance_id and all: true contradict each other; send one of them',
+    );
   }
 }

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { loadConfigFile } from '../config/index.js';
+import { apiUrl } from '../shared/index.js';
 
 export interface TargetOptions {
   url?: string | undefined;
@@ -26,7 +27,7 @@ export async function resolveTarget(
   if (options.url) return { baseUrl: options.url, apiKey };
   let host = options.host;
   let port = options.port;
-  let scheme = 'http';
+  let scheme: 'http' | 'https' = 'http';
   if (!host || !port) {
     if (!options.host && !options.port && env['GOWINPROC_URL'])
       return { baseUrl: env['GOWINPROC_URL'], apiKey };
@@ -38,14 +39,5 @@ export async function resolveTarget(
       if (config.server.tls) scheme = 'https';
     }
   }
-  host = clientHost(host ?? '127.0.0.1');
-  return {
-    baseUrl: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port ?? '8080'}`,
-    apiKey,
-  };
-}
-
-/** A wildcard listen address is reached through loopback. */
-function clientHost(host: string): string {
-  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return { baseUrl: apiUrl(scheme, host ?? '127.0.0.1', port ?? '8080'), apiKey };
 }

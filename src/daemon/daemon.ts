@@ -20,6 +20,7 @@ import {
   currentPlatform,
   DaemonError,
   errnoCode,
+  apiUrl,
   isLoopbackHost,
   systemClock,
   type Logger,
@@ -138,7 +139,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     await closeLog();
     throw error;
   }
-  const apiUrl = `${config.server.tls ? 'https' : 'http'}://${formatHost(config.server.host)}:${server.port}`;
+  const url = apiUrl(config.server.tls ? 'https' : 'http', config.server.host, server.port);
 
   let firstSignalAt: number | undefined;
   removeSignals = combine(
@@ -170,12 +171,12 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   );
 
   logger.info(
-    { api: apiUrl, pid: process.pid, version: VERSION, config: config.source },
+    { api: url, pid: process.pid, version: VERSION, config: config.source },
     'gowinproc started',
   );
   await supervisor.start();
   logger.info({ processes: config.processes.map((p) => p.name) }, 'instances started');
-  return { config, apiUrl, done, stop };
+  return { config, apiUrl: url, done, stop };
 }
 
 const DUPLICATE_SIGNAL_MS = 1000;
@@ -209,11 +210,6 @@ async function shutdown(parts: ShutdownParts): Promise<number> {
 
 function combine(...fns: Array<() => void>): () => void {
   return () => fns.forEach((fn) => fn());
-}
-
-function formatHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** The API's TLS certificate and key from server.tls (files; `auto` needs generated certificates). */

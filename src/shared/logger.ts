@@ -63,10 +63,6 @@ export function createDaemonLogger(options: DaemonLoggerOptions): {
   };
 }
 
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
-}
-
 const LEVEL_NAMES: Record<number, string> = {
   10: 'TRACE',
   20: 'DEBUG',

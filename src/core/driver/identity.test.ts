@@ -10,7 +10,6 @@ import {
   parsePsIdentity,
   parseWindowsIdentity,
   readIdentity,
-  sameIdentity,
 } from './identity.js';
 
 /** A /proc/<pid>/stat line: fields 3.. after the command, starttime (field 22) = `start`. */
@@ -155,13 +154,13 @@ describe('parseWindowsIdentity', () => {
   });
 });
 
-describe('sameIdentity', () => {
+describe('matchesIdentity without a spawn record (exact match)', () => {
   const a = { pid: 1, startTime: 'b:1', command: 'svc' };
   it('needs pid, start time and command all equal', () => {
-    expect(sameIdentity(a, { ...a })).toBe(true);
-    expect(sameIdentity(a, { ...a, pid: 2 })).toBe(false);
-    expect(sameIdentity(a, { ...a, startTime: 'b:2' })).toBe(false);
-    expect(sameIdentity(a, { ...a, command: 'other' })).toBe(false);
+    expect(matchesIdentity(a, { ...a })).toBe(true);
+    expect(matchesIdentity(a, { ...a, pid: 2 })).toBe(false);
+    expect(matchesIdentity(a, { ...a, startTime: 'b:2' })).toBe(false);
+    expect(matchesIdentity(a, { ...a, command: 'other' })).toBe(false);
   });
 });
 

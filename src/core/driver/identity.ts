@@ -95,10 +95,6 @@ export function parseWindowsIdentity(pid: number, stdout: string): ProcessIdenti
   return { pid, startTime: start.trim(), command: command.join('\n').trim() };
 }
 
-export function sameIdentity(a: ProcessIdentity, b: ProcessIdentity): boolean {
-  return a.pid === b.pid && a.startTime === b.startTime && a.command === b.command;
-}
-
 /** What gowinproc asked the OS to run (recorded beside the identity). */
 export interface SpawnedCommand {
   command: string;
