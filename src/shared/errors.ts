@@ -25,6 +25,15 @@ export const ERROR_CODES = {
   hook_failed:
     'A lifecycle hook (secrets, certificates, ...) failed before the process could start.',
   not_ready: 'A new instance did not become ready (healthy) within its deadline.',
+  secrets_missing:
+    'A process requires its .env file (secrets.source: local) and the file does not exist.',
+  key_invalid: 'A private key file cannot be read or does not hold an RSA private key.',
+  file_exists:
+    'The command would overwrite an existing file (a private key); pass --force to replace it.',
+  cloudflare_auth_failed:
+    'The Cloudflare auth worker refused the login; the message names the step (challenge, sign, verify) and the HTTP status.',
+  cloudflare_unavailable:
+    'The Cloudflare worker could not be reached or kept failing (network error, timeout, 5xx, 429) after the configured retries.',
   daemon_locked: 'Another gowinproc daemon holds the lock on this data directory.',
   daemon_unreachable:
     'The CLI could not reach the daemon (it is not running, or at another address).',
