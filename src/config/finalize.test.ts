@@ -323,3 +323,36 @@ describe('server safety and values from ${VAR}', () => {
     ).toThrow(/load_balancers\[0\]\.listen_port: listen_port 7000 is also the port of process a/);
   });
 });
+
+describe('secrets source', () => {
+  it('follows secrets.mode unless the process declares its own source', () => {
+    const standalone = parse(api()).processes[0]!;
+    expect(standalone.secrets).toMatchObject({ source: 'local', required: false });
+    const cloud = parse(
+      `secrets:\n  mode: cloudflare\n  cloudflare:\n    worker_url: https://auth.test\n    private_key_path: k.pem\n${api()}`,
+    ).processes[0]!;
+    expect(cloud.secrets).toMatchObject({ source: 'cloudflare', required: false });
+  });
+
+  it('marks a process that declares source: local as requiring its .env', () => {
+    const proc = parse(api('secrets:', '  source: local')).processes[0]!;
+    expect(proc.secrets).toMatchObject({ source: 'local', required: true, enabled: true });
+    const off = parse(api('secrets:', '  source: local', '  enabled: false')).processes[0]!;
+    expect(off.secrets.required).toBe(false);
+  });
+
+  it('asks for the worker URL and key when a process takes Cloudflare secrets', () => {
+    const problems = problemsOf(`secrets:\n  mode: cloudflare\n${api()}`);
+    expect(problems.map((p) => p.key)).toEqual([
+      'secrets.cloudflare.worker_url',
+      'secrets.cloudflare.private_key_path',
+    ]);
+    expect(problems[1]!.message).toContain('gowinproc keygen');
+    expect(problems[1]!.message).toContain('process api takes secrets from Cloudflare');
+  });
+
+  it('needs no worker in cloudflare mode when every process reads a local .env', () => {
+    const config = parse(`secrets:\n  mode: cloudflare\n${api('secrets:', '  source: local')}`);
+    expect(config.processes[0]!.secrets.source).toBe('local');
+  });
+});

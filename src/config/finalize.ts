@@ -44,7 +44,13 @@ export function finalizeConfig(
   };
 
   const processes = parsed.processes.map((proc, index) =>
-    finalizeProcess(proc, index, { base, paths, logs: parsed.logs, issues }),
+    finalizeProcess(proc, index, {
+      base,
+      paths,
+      logs: parsed.logs,
+      secretsMode: parsed.secrets.mode,
+      issues,
+    }),
   );
   checkUniqueNames(
     parsed.processes.map((p) => p.name),
@@ -53,6 +59,7 @@ export function finalizeConfig(
   );
   checkFixedPorts(processes, parsed.server, issues);
   checkServerSafety(parsed.server, issues);
+  checkCloudflareSecrets(parsed, processes, issues);
   if (parsed.server.port !== 0 && parsed.server.port === parsed.server.grpc_port) {
     issues.push({
       path: ['server', 'grpc_port'],
@@ -160,6 +167,7 @@ interface ProcessContext {
   base: string;
   paths: Config['paths'];
   logs: Config['logs'];
+  secretsMode: Config['secrets']['mode'];
   issues: ConfigIssue[];
 }
 
@@ -200,7 +208,8 @@ function finalizeProcess(proc: ParsedProcess, index: number, ctx: ProcessContext
   const health = healthCheck(proc, issues, at);
 
   const binary = proc.binary_path;
-  const secretsSource = proc.secrets.source ?? 'local';
+  const secretsSource =
+    proc.secrets.source ?? (ctx.secretsMode === 'cloudflare' ? 'cloudflare' : 'local');
   return {
     name: proc.name,
     ...opt('repository', proc.repository),
@@ -231,6 +240,7 @@ function finalizeProcess(proc: ParsedProcess, index: number, ctx: ProcessContext
         ctx.base,
         proc.secrets.env_file ?? join(ctx.paths.data, `${proc.name}.env`),
       ),
+      required: proc.secrets.enabled && proc.secrets.source === 'local',
     },
     certificates: proc.certificates,
     github: proc.github,
@@ -357,6 +367,30 @@ function checkServerSafety(server: ParsedConfig['server'], issues: ConfigIssue[]
     issues.push({
       path: ['server', 'host'],
       message: `${server.host} is reachable from other machines but server.auth has no credentials; add server.auth.api_keys, listen on 127.0.0.1, or set server.auth.insecure: true to accept an open API`,
+    });
+  }
+}
+
+/** Processes that take their secrets from the auth worker need its address and our key. */
+function checkCloudflareSecrets(
+  parsed: ParsedConfig,
+  processes: readonly ProcessConfig[],
+  issues: ConfigIssue[],
+): void {
+  const users = processes.filter((p) => p.secrets.enabled && p.secrets.source === 'cloudflare');
+  if (users.length === 0) return;
+  const why = `needed because process ${users.map((p) => p.name).join(', ')} take${users.length === 1 ? 's' : ''} secrets from Cloudflare (secrets.mode: cloudflare or secrets.source: cloudflare)`;
+  const cf = parsed.secrets.cloudflare;
+  if (cf.worker_url === undefined) {
+    issues.push({
+      path: ['secrets', 'cloudflare', 'worker_url'],
+      message: `set the auth worker's URL; ${why}`,
+    });
+  }
+  if (cf.private_key_path === undefined) {
+    issues.push({
+      path: ['secrets', 'cloudflare', 'private_key_path'],
+      message: `set the path of this client's RSA private key (make one with \`gowinproc keygen\`); ${why}`,
     });
   }
 }

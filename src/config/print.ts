@@ -37,15 +37,31 @@ const SIZE_KEYS = new Set([
 ]);
 
 export function printConfig(config: Config): string {
-  const { source: _source, ...rest } = config;
+  const { source: _source, ...rest } = declaredForm(config);
   // No block scalars: yaml writes " \n" as a `|+` block that reads back without its spaces.
   return stringify(escapeReferences(present(rest, [])), { lineWidth: 0, blockQuote: false });
 }
 
 /** The config as plain data for display: secrets masked, durations and sizes as strings. */
 export function presentConfig(config: Config): Record<string, unknown> {
-  const { source: _source, ...rest } = config;
+  const { source: _source, ...rest } = declaredForm(config);
   return present(rest, []) as Record<string, unknown>;
+}
+
+/**
+ * `secrets.required` is derived from whether `source: local` was written; print it back as the
+ * file would say it, so that printing and parsing again gives the same config.
+ */
+function declaredForm(config: Config): Omit<Config, 'processes'> & { processes: unknown[] } {
+  const implied = config.secrets.mode === 'cloudflare' ? 'cloudflare' : 'local';
+  return {
+    ...config,
+    processes: config.processes.map((proc) => {
+      const { required, source, ...secrets } = proc.secrets;
+      const declared = required || source !== implied;
+      return { ...proc, secrets: { ...secrets, ...(declared ? { source } : {}) } };
+    }),
+  };
 }
 
 function present(value: unknown, path: KeyPath): unknown {

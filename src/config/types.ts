@@ -63,6 +63,19 @@ export interface CloudflareAuthConfig {
   cache_ttl: number;
 }
 
+export interface ProcessSecretsConfig {
+  enabled: boolean;
+  /** Where the `.env` comes from; defaults to `secrets.mode` (standalone -> local). */
+  source: 'local' | 'cloudflare';
+  /** Absolute path of the process's `.env` (default `<paths.data>/<name>.env`). */
+  env_file: string;
+  /**
+   * True when the process declares `source: local` itself: a missing `.env` then stops the start
+   * instead of being a warning.
+   */
+  required: boolean;
+}
+
 export interface SecretsConfig {
   mode: 'standalone' | 'cloudflare';
   override: boolean;
@@ -170,7 +183,7 @@ export interface ProcessConfig {
   stop: StopConfig;
   health_check: HealthCheckConfig;
   secrets_keys: string[];
-  secrets: { enabled: boolean; source: 'local' | 'cloudflare'; env_file: string };
+  secrets: ProcessSecretsConfig;
   certificates: { enabled: boolean };
   github: ProcessGithubConfig;
   scaling: ScalingConfig;

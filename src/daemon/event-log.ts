@@ -42,6 +42,8 @@ export function logEvent(logger: Logger, event: SupervisorEvent): void {
       return;
     case 'instance.error':
     case 'hook.failed':
+    case 'instance.warning':
+    case 'process.warning':
     case 'daemon.warning':
       logger.warn(fields, type);
       return;

@@ -43,11 +43,42 @@ export type SupervisorEventBody =
   | ({ type: 'instance.error'; code: ErrorCode; message: string } & InstanceRef)
   | ({ type: 'instance.adopted'; pid: number; port: number } & InstanceRef)
   | ({ type: 'hook.failed'; hook: string; phase: string; message: string } & InstanceRef)
+  | ({
+      type: 'instance.secrets';
+      source: 'local' | 'cloudflare';
+      file: string;
+      /** How many variables the instance received; names only below, never values. */
+      keys: number;
+      added: string[];
+      removed: string[];
+      changed: string[];
+    } & InstanceRef)
+  | ({ type: 'instance.warning'; message: string } & InstanceRef)
+  | {
+      type: 'process.certificate';
+      action: 'generated' | 'renewed';
+      file: string;
+      notAfter: number;
+      message: string;
+    }
+  | { type: 'process.warning'; message: string }
+  | { type: 'tunnel.state'; state: string; url?: string | undefined; message: string }
   | { type: 'process.scaled'; from: number; to: number; reason: string }
   | { type: 'process.restart'; phase: 'started' | 'completed' | 'failed'; message: string }
   | { type: 'process.config'; change: 'added' | 'removed' | 'changed' }
   | { type: 'daemon.warning'; message: string };
 
 export type SupervisorEvent = EventBase & SupervisorEventBody;
+
+/** What a prestart hook may record about the instance it prepares. */
+export type HookEventBody =
+  | Omit<Extract<SupervisorEventBody, { type: 'instance.secrets' }>, 'instance' | 'index'>
+  | Omit<Extract<SupervisorEventBody, { type: 'instance.warning' }>, 'instance' | 'index'>;
+
+/** What services report about a process or the daemon as a whole (not one instance). */
+export type ServiceEventBody = Extract<
+  SupervisorEventBody,
+  { type: 'process.certificate' | 'process.warning' | 'tunnel.state' | 'daemon.warning' }
+>;
 
 export type SupervisorEventType = SupervisorEvent['type'];

@@ -6,6 +6,7 @@
  */
 import type { ProcessConfig } from '../../config/index.js';
 import type { ExitInfo } from '../driver/index.js';
+import type { HookEventBody } from '../events/index.js';
 
 export interface InstanceInfo {
   readonly process: ProcessConfig;
@@ -23,6 +24,8 @@ export interface PrestartContext extends InstanceInfo {
   command: string | undefined;
   /** The release tag the instance will run, when known (injected as GOWINPROC_VERSION). */
   version: string | undefined;
+  /** Records an event in this instance's log (names of changed secrets, warnings). */
+  report(body: HookEventBody): void;
 }
 
 export interface LifecycleHook {

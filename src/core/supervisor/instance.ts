@@ -490,6 +490,8 @@ export class Instance implements InstanceInfo {
       inject: {},
       command: this.process.binary_path,
       version: undefined,
+      report: (body) =>
+        void this.lifecycle.record({ ...body, instance: this.id, index: this.index }),
     };
     await runPrestartHooks(this.deps.hooks, ctx, this.hookFailed);
     return ctx;

@@ -15,7 +15,7 @@ import {
   type Platform,
 } from '../../shared/index.js';
 import type { ProcessDriver } from '../driver/index.js';
-import type { SupervisorEvent, SupervisorEventBody } from '../events/index.js';
+import type { ServiceEventBody, SupervisorEvent, SupervisorEventBody } from '../events/index.js';
 import { runProbe, type Probe } from '../health/index.js';
 import { PortAllocator } from '../ports/index.js';
 import { Ledger, type LedgerData } from '../state/index.js';
@@ -276,6 +276,11 @@ export class Supervisor {
       }
     }
     await Promise.all(orphans);
+  }
+
+  /** Publishes a service's event about a process (by name) or the daemon (''). */
+  report(processName: string, body: ServiceEventBody): SupervisorEvent {
+    return this.publish(processName, body);
   }
 
   private publish(processName: string, body: SupervisorEventBody): SupervisorEvent {
