@@ -1,2 +1,8 @@
-export { AuthPolicy, type Principal, type Credentials } from './policy.js';
+export {
+  AuthPolicy,
+  TUNNEL_ROLE,
+  type Principal,
+  type Credentials,
+  type TunnelToken,
+} from './policy.js';
 export { roleAllows, type Requirement, type Role } from './roles.js';

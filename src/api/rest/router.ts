@@ -36,6 +36,13 @@ export interface BrowserGuard {
   origins: readonly string[];
   /** Accept only loopback Host headers (the API listens on loopback): no DNS rebinding. */
   loopbackOnly: boolean;
+  /** The tunnel's public host name, also accepted as Host (cloudflared forwards it unchanged). */
+  tunnelHost?: (() => string | undefined) | undefined;
+}
+
+/** cloudflared adds these to every request it forwards from the internet. */
+export function cameThroughTunnel(headers: RestRequest['headers']): boolean {
+  return headers['cf-connecting-ip'] !== undefined || headers['cloudflare-cdn-loop'] !== undefined;
 }
 
 export class Router {
@@ -76,7 +83,11 @@ export class Router {
     checkBrowserRequest(request.headers, this.guard);
     const { spec, names } = matched.route;
     this.auth.authorize(
-      { authorization: request.headers['authorization'], apiKey: request.headers['x-api-key'] },
+      {
+        authorization: request.headers['authorization'],
+        apiKey: request.headers['x-api-key'],
+        viaTunnel: cameThroughTunnel(request.headers),
+      },
       spec.role,
     );
 
@@ -113,7 +124,12 @@ export class Router {
  */
 function checkBrowserRequest(headers: RestRequest['headers'], guard: BrowserGuard): void {
   const host = headers['host'];
-  if (guard.loopbackOnly && host !== undefined && !isLoopbackHost(hostnameOf(host))) {
+  if (
+    guard.loopbackOnly &&
+    host !== undefined &&
+    !isLoopbackHost(hostnameOf(host)) &&
+    hostnameOf(host).toLowerCase() !== guard.tunnelHost?.()?.toLowerCase()
+  ) {
     throw new DaemonError(
       'forbidden',
       `requests for host ${JSON.stringify(host)} are refused: the API answers on loopback names only`,
@@ -131,7 +147,7 @@ function checkBrowserRequest(headers: RestRequest['headers'], guard: BrowserGuar
   } catch {
     throw new DaemonError('forbidden', `the Origin ${JSON.stringify(origin)} is not a URL`);
   }
-  if (host === undefined || originHost !== host) {
+  if (host === undefined || originHost !== host.toLowerCase()) {
     throw new DaemonError(
       'forbidden',
       `cross-origin request from ${origin} refused; list it in server.cors.origins to allow it`,
