@@ -16,6 +16,8 @@ export class DaemonUseCases {
     private readonly startedAt: number,
     private readonly version: string,
     private readonly control: DaemonControl,
+    private readonly tunnelHealth: () => { status: string; detail?: string } | undefined = () =>
+      undefined,
   ) {}
 
   health(): {
@@ -28,9 +30,10 @@ export class DaemonUseCases {
     const crashing = programs.filter((p) =>
       p.instances().some((i) => i.status === 'failed' || i.status === 'backoff'),
     );
+    const tunnel = this.tunnelHealth();
     const status = this.supervisor.isClosing
       ? 'shutting_down'
-      : crashing.length > 0
+      : crashing.length > 0 || (tunnel !== undefined && tunnel.status !== 'healthy')
         ? 'degraded'
         : 'healthy';
     return {
@@ -45,6 +48,7 @@ export class DaemonUseCases {
                 detail: `crash-looping or failed: ${crashing.map((p) => p.name).join(', ')}`,
               }
             : { status: 'healthy' },
+        ...(tunnel ? { tunnel } : {}),
       },
     };
   }

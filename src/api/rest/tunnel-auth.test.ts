@@ -46,7 +46,7 @@ async function setup(authYaml = '', token: string | undefined = TOKEN) {
     version: 't',
     control: { reload: () => Promise.reject(new Error('none')), shutdown: () => undefined },
   });
-  let current = token;
+  let current: string | undefined = token;
   const api = buildRestApi({
     app,
     auth: new AuthPolicy(config.server, { accessToken: () => current }),
@@ -144,5 +144,15 @@ describe('requests through the tunnel', () => {
         authorization: `Bearer ${TOKEN}`,
       }),
     ).toMatchObject({ status: 200 });
+  });
+});
+
+describe('GET /api/v1/tunnel', () => {
+  it('says the tunnel is disabled when the daemon runs none', async () => {
+    const { call } = await setup();
+    expect(await call('GET', '/api/v1/tunnel')).toMatchObject({
+      status: 200,
+      json: { enabled: false, state: 'disabled', url: null, registered: false },
+    });
   });
 });
