@@ -8,6 +8,7 @@ import { loadConfigFile, printConfig, presentConfig } from '../config/index.js';
 import { DaemonClient } from '../client/index.js';
 import { DaemonError } from '../shared/index.js';
 import { formatLogLine, statusTable } from './format.js';
+import { keygenCommand, type GenerateKeys } from './keygen-command.js';
 import { RUN_OPTIONS, runCommandOptions, type RunCommandOptions } from './run-options.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
@@ -20,6 +21,8 @@ export interface CliIo {
 export interface CliDeps extends CliIo {
   /** Runs the daemon in the foreground; resolves with the exit code. */
   runDaemon(options: RunCommandOptions): Promise<number>;
+  /** Creates the auth-worker key pair (`keygen`). */
+  generateKeys: GenerateKeys;
   version: string;
 }
 
@@ -257,6 +260,8 @@ export function buildCli(deps: CliDeps): Command {
       if (options.json) return json(presentConfig(loaded));
       deps.stdout.write(printConfig(loaded));
     });
+
+  program.addCommand(keygenCommand(deps.generateKeys, out));
 
   return program;
 }

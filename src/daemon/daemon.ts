@@ -25,7 +25,9 @@ import {
   systemClock,
   type Logger,
 } from '../shared/index.js';
+import { ensureServerCertificate } from '../services/certs/index.js';
 import { logEvent } from './event-log.js';
+import { buildServices, type Services } from './services.js';
 import { onSignals, reloadSignals, shutdownSignals } from './signals.js';
 import { VERSION } from './version.js';
 
@@ -60,6 +62,8 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   }
 
   const platform = currentPlatform();
+  // Before the lock: a missing or unreadable key stops the daemon here, naming the file.
+  const services = await buildServices({ config, clock: systemClock, platform, env });
   const driver = new NodeProcessDriver({ platform });
   const lock = await acquireDaemonLock(config.paths.data, (pid) => driver.identify(pid));
   const { logger, close: closeLog } = createDaemonLogger({
@@ -72,7 +76,13 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     ...(options.console ? { console: options.console } : {}),
   });
 
-  const supervisor = new Supervisor({ config, driver, platform, daemonEnv: env });
+  const supervisor = new Supervisor({
+    config,
+    driver,
+    platform,
+    daemonEnv: env,
+    hooks: services.hooks,
+  });
   const unsubscribeLog = supervisor.events.subscribe((event) => logEvent(logger, event));
 
   let stopping: Promise<number> | undefined;
@@ -85,6 +95,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     stopping ??= shutdown({
       logger,
       supervisor,
+      services,
       server: () => server,
       lock,
       closeLog,
@@ -103,6 +114,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     clock: systemClock,
     startedAt,
     version: VERSION,
+    tunnel: services.tunnel,
     control: {
       reload: async () => {
         const next = await load();
@@ -119,11 +131,12 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     server = await listen(
       buildRestApi({
         app,
-        auth: new AuthPolicy(config.server),
+        auth: new AuthPolicy(config.server, services.tunnel),
         onInternalError: (error) => logger.error({ err: error }, 'internal error'),
         browser: {
           origins: config.server.cors.origins,
           loopbackOnly: isLoopbackHost(config.server.host),
+          tunnelHost: () => hostOf(services.tunnel?.url()),
         },
       }),
       {
@@ -174,6 +187,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     { api: url, pid: process.pid, version: VERSION, config: config.source },
     'gowinproc started',
   );
+  await services.start(supervisor, server.port);
   await supervisor.start();
   logger.info({ processes: config.processes.map((p) => p.name) }, 'instances started');
   return { config, apiUrl: url, done, stop };
@@ -184,6 +198,7 @@ const DUPLICATE_SIGNAL_MS = 1000;
 interface ShutdownParts {
   logger: Logger;
   supervisor: Supervisor;
+  services: Services;
   server: () => RunningServer | undefined;
   lock: DaemonLock;
   closeLog: () => Promise<void>;
@@ -194,6 +209,7 @@ interface ShutdownParts {
 async function shutdown(parts: ShutdownParts): Promise<number> {
   let code = 0;
   try {
+    await parts.services.stop(); // the tunnel first: no more traffic from the internet
     await parts.supervisor.shutdown();
     parts.logger.info('every instance stopped; exiting');
   } catch (error) {
@@ -212,15 +228,32 @@ function combine(...fns: Array<() => void>): () => void {
   return () => fns.forEach((fn) => fn());
 }
 
-/** The API's TLS certificate and key from server.tls (files; `auto` needs generated certificates). */
+function hostOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The API's TLS certificate and key: server.tls.cert_file/key_file, or with `auto: true` a
+ * self-signed certificate generated (and reused until due) in paths.certs.
+ */
 async function readServerTls(config: Config): Promise<{ cert: string; key: string } | undefined> {
   const tls = config.server.tls;
   if (!tls) return undefined;
-  if (tls.auto || tls.cert_file === undefined || tls.key_file === undefined) {
-    throw new DaemonError(
-      'config_invalid',
-      `${config.source}: server.tls.auto: generated API certificates come with the certificates feature; set server.tls.cert_file and key_file`,
+  if (tls.cert_file === undefined || tls.key_file === undefined) {
+    const generated = await ensureServerCertificate(
+      config.paths.certs,
+      config.certificates,
+      systemClock.now(),
     );
+    return {
+      cert: await readFile(generated.certFile, 'utf8'),
+      key: await readFile(generated.keyFile, 'utf8'),
+    };
   }
   const read = async (file: string, key: string): Promise<string> => {
     try {

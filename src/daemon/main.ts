@@ -44,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
     env: process.env,
     version: VERSION,
     runDaemon: runDaemonInForeground,
+    generateKeys: async (request) =>
+      (await import('../services/cloudflare/index.js')).generateClientKeys(request),
   });
 }
 
