@@ -106,7 +106,7 @@ export async function startDaemon(
   await waitFor(
     () => {
       const line = output.find((l) => l.includes('gowinproc started'));
-      const match = line ? /api=(http:\/\/\S+)/.exec(line) : null;
+      const match = line ? /api=(https?:\/\/\S+)/.exec(line) : null;
       if (match) url = match[1]!;
       if (child.exitCode !== null)
         throw new Error(`daemon exited with ${child.exitCode}:\n${output.join('\n')}`);

@@ -190,12 +190,12 @@ describe('ensureCertificate', () => {
 });
 
 describe('ensureServerCertificate', () => {
-  it('keeps the API server certificate as gowinproc-api.crt/.key in the same store', async () => {
+  it('keeps the API server certificate as daemon/api.crt/.key, apart from any process', async () => {
     const dir = tempDir();
     const server = await ensureServerCertificate(dir, settings(), NOW);
     expect(server).toMatchObject({
-      certFile: join(dir, 'gowinproc-api.crt'),
-      keyFile: join(dir, 'gowinproc-api.key'),
+      certFile: join(dir, 'daemon', 'api.crt'),
+      keyFile: join(dir, 'daemon', 'api.key'),
       generated: true,
     });
     expect((await ensureServerCertificate(dir, settings(), NOW + DAY)).generated).toBe(false);

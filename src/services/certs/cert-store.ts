@@ -22,8 +22,12 @@ import { decideRenewal } from './renewal.js';
 import { planSubjectNames } from './subject-names.js';
 import { generateSelfSignedCertificate } from './x509.js';
 
-/** The API server's own certificate (`server.tls.auto`) lives beside the processes' ones. */
-export const SERVER_CERTIFICATE_NAME = 'gowinproc-api';
+/**
+ * The API server's own certificate (`server.tls.auto`): `<certs>/daemon/api.crt`. A subdirectory,
+ * so that no process name (processes get `<certs>/<name>.crt`) can collide with it.
+ */
+export const SERVER_CERTIFICATE_DIR = 'daemon';
+export const SERVER_CERTIFICATE_NAME = 'api';
 
 export interface CertificatePaths {
   certFile: string;
@@ -72,13 +76,18 @@ export function ensureCertificate(request: EnsureCertificateRequest): Promise<En
   return work;
 }
 
-/** The API server's certificate for `server.tls.auto`: the same store under a reserved name. */
+/** The API server's certificate for `server.tls.auto`: the same store, in its own folder. */
 export function ensureServerCertificate(
   dir: string,
   settings: CertificatesConfig,
   now: number,
 ): Promise<EnsuredCertificate> {
-  return ensureCertificate({ dir, name: SERVER_CERTIFICATE_NAME, settings, now });
+  return ensureCertificate({
+    dir: join(dir, SERVER_CERTIFICATE_DIR),
+    name: SERVER_CERTIFICATE_NAME,
+    settings,
+    now,
+  });
 }
 
 async function ensureNow(

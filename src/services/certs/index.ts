@@ -4,6 +4,7 @@ export {
   ensureCertificate,
   ensureServerCertificate,
   inspectCertificate,
+  SERVER_CERTIFICATE_DIR,
   SERVER_CERTIFICATE_NAME,
   type CertificateInspection,
   type CertificatePaths,

@@ -118,3 +118,26 @@ describe('standalone secrets and certificates', () => {
     expect(JSON.stringify(after.json)).not.toContain('rotated');
   });
 });
+
+describe('server.tls.auto', () => {
+  it('serves the API over HTTPS with a generated certificate a client can trust', async () => {
+    const dir = tempDir();
+    const daemon = await startDaemon(
+      dir,
+      writeConfig(dir, 'server: { port: 0, tls: { auto: true } }\nprocesses: []\n'),
+    );
+    expect(daemon.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const ca = readFileSync(join(dir, 'certs', 'daemon', 'api.crt'));
+    const { get } = await import('node:https');
+    const answer = (trust: boolean) =>
+      new Promise<string>((resolve, reject) => {
+        get(`${daemon.url}/health`, { ...(trust ? { ca } : {}), agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve(body));
+        }).on('error', reject);
+      });
+    expect(JSON.parse(await answer(true))).toEqual({ status: 'healthy' });
+    await expect(answer(false)).rejects.toThrow(/self-signed|self signed/);
+  });
+});
