@@ -62,9 +62,15 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   }
 
   const platform = currentPlatform();
-  // Before the lock: a missing or unreadable key stops the daemon here, naming the file.
-  const services = await buildServices({ config, clock: systemClock, platform, env });
   const driver = new NodeProcessDriver({ platform });
+  // Before the lock: a missing or unreadable key stops the daemon here, naming the file.
+  const services = await buildServices({
+    config,
+    clock: systemClock,
+    platform,
+    env,
+    identify: (pid) => driver.identify(pid),
+  });
   const lock = await acquireDaemonLock(config.paths.data, (pid) => driver.identify(pid));
   const { logger, close: closeLog } = createDaemonLogger({
     level: config.log_level,

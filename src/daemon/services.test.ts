@@ -30,7 +30,13 @@ async function setup(yaml: string) {
   const dir = tempDir();
   const config = configFromYaml(dir, yaml);
   const clock = new FakeClock(Date.now());
-  const services = await buildServices({ config, clock, platform: 'linux', env: {} });
+  const services = await buildServices({
+    config,
+    clock,
+    platform: 'linux',
+    env: {},
+    identify: () => Promise.resolve(undefined),
+  });
   const driver = new FakeProcessDriver().define('/bin/api', () => undefined);
   const supervisor = new Supervisor({
     config,

@@ -4,6 +4,7 @@
  * loaded here, before anything starts, so a missing or unreadable key stops the daemon with a
  * message that names the file instead of failing every instance start later.
  */
+import { join } from 'node:path';
 import type { TunnelToken } from '../api/auth/index.js';
 import type { TunnelStatusSource } from '../app/index.js';
 import type { Config } from '../config/index.js';
@@ -13,17 +14,23 @@ import { AuthWorkerClient, loadPrivateKey } from '../services/cloudflare/index.j
 import { SecretsService, secretsHook } from '../services/secrets/index.js';
 import {
   findCloudflared,
+  forgetTunnelProcess,
+  recordTunnelProcess,
+  stopLeftoverTunnel,
   tunnelHook,
   TunnelRunner,
+  type IdentifyProcess,
   type TunnelEvent,
 } from '../services/tunnel/index.js';
-import { DaemonError, type Clock, type Platform } from '../shared/index.js';
+import { DaemonError, isWindows, type Clock, type Platform } from '../shared/index.js';
 
 export interface ServicesOptions {
   config: Config;
   clock: Clock;
   platform: Platform;
   env: Readonly<Record<string, string | undefined>>;
+  /** The OS identity of a pid (the process driver's), to recognise a leftover cloudflared. */
+  identify: IdentifyProcess;
 }
 
 export interface Services {
@@ -74,6 +81,8 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
     : undefined;
   if (tunnel) hooks.push(tunnelHook(tunnel));
 
+  /** Where the running cloudflared is recorded, for the next daemon if this one crashes. */
+  const tunnelRecord = join(config.paths.data, 'cloudflared.json');
   let renewer: CertRenewer | undefined;
   return {
     hooks,
@@ -118,6 +127,17 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
       });
       renewer.start();
       if (config.tunnel.enabled) {
+        const leftover = await stopLeftoverTunnel({
+          file: tunnelRecord,
+          identify: options.identify,
+          kill: (pid) => killGroup(pid, options.platform),
+        });
+        if (leftover !== undefined) {
+          report('', {
+            type: 'daemon.warning',
+            message: `stopped cloudflared ${leftover}, left running by a daemon that did not exit cleanly`,
+          });
+        }
         const binary =
           (await findCloudflared({ platform: options.platform, env: options.env })) ??
           'cloudflared';
@@ -133,7 +153,12 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
                 return { accessToken };
               }
             : undefined,
-          onEvent: (event) => report('', tunnelStateEvent(event, runner)),
+          onEvent: (event) => {
+            if (event.type === 'tunnel.started') {
+              void recordTunnelProcess(tunnelRecord, event.pid, options.identify).catch(() => {});
+            }
+            report('', tunnelStateEvent(event, runner));
+          },
         });
       }
       runner?.start();
@@ -141,8 +166,22 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
     async stop() {
       renewer?.stop();
       await runner?.stop();
+      if (runner) await forgetTunnelProcess(tunnelRecord);
     },
   };
+}
+
+/** cloudflared runs in its own process group on POSIX (see spawnCloudflared). */
+function killGroup(pid: number, platform: Platform): void {
+  try {
+    process.kill(isWindows(platform) ? pid : -pid, 'SIGTERM');
+  } catch {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** The auth-worker client for secrets, when some process takes its secrets from Cloudflare. */

@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { startFakeAuthWorker, type FakeAuthWorker } from '../fakes/auth-worker.js';
 import { childEnv } from '../helpers/child-env.js';
 import { portRange, startDaemon, writeConfig } from '../helpers/daemon.js';
@@ -159,5 +159,44 @@ processes:
     daemon.child.kill('SIGTERM');
     expect(await daemon.exitCode).toBe(0);
     await waitFor(() => (pidAlive(next.pid) ? `cloudflared ${next.pid} still runs` : true));
+  });
+
+  it('stops the cloudflared a crashed daemon left behind', async () => {
+    const dir = tempDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    symlinkSync(join(ROOT, 'test', 'fakes', 'cloudflared.mjs'), join(bin, 'cloudflared'));
+    const stateFile = join(dir, 'cloudflared.json');
+    const path = writeConfig(
+      dir,
+      'server: { port: 0 }\ntunnel: { enabled: true }\nprocesses: []\n',
+    );
+    const env = { PATH: `${bin}:${process.env['PATH']}`, FAKE_CLOUDFLARED_STATE_FILE: stateFile };
+    const cloudflaredPid = () =>
+      (JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number }).pid;
+    onTestFinished(() => {
+      try {
+        process.kill(cloudflaredPid(), 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+    });
+
+    const crashed = await startDaemon(dir, path, { env });
+    await waitFor(async () => {
+      const t = (await crashed.api<TunnelView>('GET', '/api/v1/tunnel')).json;
+      return t.state === 'connected' ? true : `tunnel is ${t.state}`;
+    });
+    const leftover = cloudflaredPid();
+    crashed.child.kill('SIGKILL');
+    await crashed.exitCode;
+    expect(pidAlive(leftover)).toBe(true);
+
+    const next = await startDaemon(dir, path, { env });
+    await waitFor(() => (pidAlive(leftover) ? `the leftover ${leftover} still runs` : true));
+    await waitFor(async () => {
+      const t = (await next.api<TunnelView>('GET', '/api/v1/tunnel')).json;
+      return t.state === 'connected' && t.pid !== leftover ? true : `tunnel is ${t.state}`;
+    });
   });
 });

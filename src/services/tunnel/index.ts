@@ -28,3 +28,9 @@ export {
   type TunnelRunnerOptions,
 } from './tunnel-runner.js';
 export { tunnelHook } from './tunnel.hook.js';
+export {
+  forgetTunnelProcess,
+  recordTunnelProcess,
+  stopLeftoverTunnel,
+  type IdentifyProcess,
+} from './leftover-tunnel.js';
