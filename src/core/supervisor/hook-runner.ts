@@ -1,6 +1,8 @@
 /**
  * Running the lifecycle hooks for one instance. A failing prestart hook stops the start (the
- * error names the hook); failures in the other phases are reported and never block the instance.
+ * error names the hook and keeps the hook's own code, e.g. secrets_missing or
+ * cloudflare_unavailable, else hook_failed); failures in the other phases are reported and never
+ * block the instance.
  */
 import { DaemonError } from '../../shared/index.js';
 import type { HookPhase, InstanceInfo, LifecycleHook, PrestartContext } from './hooks.js';
@@ -19,8 +21,10 @@ export async function runPrestartHooks(
     } catch (error) {
       const message = messageOf(error);
       onFailure(hook.name, 'prestart', message);
-      throw new DaemonError('hook_failed', `prestart hook "${hook.name}" failed: ${message}`, {
+      const code = error instanceof DaemonError ? error.code : 'hook_failed';
+      throw new DaemonError(code, `prestart hook "${hook.name}" failed: ${message}`, {
         cause: error,
+        details: { hook: hook.name },
       });
     }
   }

@@ -484,6 +484,26 @@ processes:
     expect(statuses(r.supervisor, 'bad')).toEqual(['backoff']);
     expect(statuses(r.supervisor, 'good')).toEqual(['running']);
     expect(r.driver.byCommand('/bin/bad')).toHaveLength(0);
+    expect(r.events.find((e) => e.type === 'instance.error')).toMatchObject({
+      process: 'bad',
+      code: 'hook_failed',
+    });
+  });
+
+  it("keeps a hook's own error code, so an API caller learns what is missing", async () => {
+    const secrets: LifecycleHook = {
+      name: 'secrets',
+      prestart: () => {
+        throw new DaemonError('secrets_missing', 'data/api.env does not exist');
+      },
+    };
+    const r = rig('processes:\n  - name: api\n    binary_path: /bin/api\n', { hooks: [secrets] });
+    await r.supervisor.start();
+    await r.supervisor.program('api').stop();
+    await expect(r.supervisor.program('api').startOne()).rejects.toMatchObject({
+      code: 'secrets_missing',
+      message: 'prestart hook "secrets" failed: data/api.env does not exist',
+    });
   });
 
   it('turns a spawn failure into one clear event at boot, and into an error for an operator start', async () => {
