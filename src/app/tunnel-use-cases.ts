@@ -43,13 +43,20 @@ export class TunnelUseCases {
   healthComponent(): { status: string; detail?: string } | undefined {
     if (!this.source) return undefined;
     const s = this.source.status();
-    if (s.state === 'connected' && s.registered) return { status: 'healthy', detail: s.url ?? '' };
+    const why = s.lastError ? `: ${s.lastError}` : '';
     if (s.state === 'connected') {
-      return { status: 'degraded', detail: 'the URL is not registered with the auth worker' };
+      // Unregistered while connected means no auth worker is configured: API keys still work.
+      return {
+        status: 'healthy',
+        detail: `${s.url ?? ''}${s.registered ? '' : ' (not registered)'}`,
+      };
     }
-    return {
-      status: 'degraded',
-      detail: `cloudflared is ${s.state}${s.lastError ? `: ${s.lastError}` : ''}`,
-    };
+    if (s.state === 'registering') {
+      return {
+        status: 'degraded',
+        detail: `the URL is not registered with the auth worker yet${why}`,
+      };
+    }
+    return { status: 'degraded', detail: `cloudflared is ${s.state}${why}` };
   }
 }
