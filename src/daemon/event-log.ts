@@ -42,11 +42,33 @@ export function logEvent(logger: Logger, event: SupervisorEvent): void {
       return;
     case 'instance.error':
     case 'hook.failed':
-    case 'instance.warning':
-    case 'process.warning':
-    case 'daemon.warning':
       logger.warn(fields, type);
       return;
+    case 'instance.warning':
+    case 'process.warning':
+    case 'daemon.warning': {
+      const { message, ...where } = fields as typeof fields & { message: string };
+      logger.warn(where, message);
+      return;
+    }
+    case 'tunnel.state':
+    case 'process.certificate': {
+      const { message, ...rest } = fields as typeof fields & { message: string };
+      logger.info(rest, message);
+      return;
+    }
+    case 'instance.secrets': {
+      const changes = [
+        event.added.length ? `added ${event.added.join(', ')}` : '',
+        event.removed.length ? `removed ${event.removed.join(', ')}` : '',
+        event.changed.length ? `changed ${event.changed.join(', ')}` : '',
+      ].filter(Boolean);
+      logger.info(
+        { process: event.process, instance: event.instance, file: event.file },
+        `${event.instance} secrets: ${event.keys} from its ${event.source === 'cloudflare' ? 'Cloudflare' : 'local'} .env${changes.length ? ` (${changes.join('; ')})` : ''}`,
+      );
+      return;
+    }
     default:
       logger.info(fields, type);
   }
