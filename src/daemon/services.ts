@@ -104,6 +104,9 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
             'the tunnel has no auth worker (tunnel.worker_url or secrets.cloudflare.worker_url): its URL is not registered, and requests through it need an API key',
         });
       }
+      await secrets.prepare(started.currentConfig().processes, (name, message) =>
+        report(name, { type: 'process.warning', message }),
+      );
       renewer = new CertRenewer({
         clock,
         dir: config.paths.certs,

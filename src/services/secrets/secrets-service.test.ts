@@ -222,6 +222,41 @@ describe('Cloudflare secrets', () => {
   });
 });
 
+describe('preparing at start-up', () => {
+  const worker = { DB_PASSWORD: PLANTED, WEB_KEY: 'w' };
+
+  it('writes every Cloudflare process’s .env with one login, before any instance starts', async () => {
+    const s = setup(cloud('[DB_PASSWORD]'), worker);
+    const warnings: string[] = [];
+    await s.service.prepare(s.config.processes, (name, message) =>
+      warnings.push(`${name}: ${message}`),
+    );
+    expect(s.fetches()).toBe(1);
+    expect(await readFile(envFile(s.config, 'web'), 'utf8')).toContain("WEB_KEY='w'");
+    expect(await readFile(envFile(s.config, 'api'), 'utf8')).toContain('DB_PASSWORD=');
+    expect(warnings).toEqual([]);
+    // The instances' starts use the files: no second login, even with override.
+    await s.env('api');
+    expect(s.fetches()).toBe(1);
+  });
+
+  it('reports a failure per process instead of stopping the daemon', async () => {
+    const failure = new DaemonError(
+      'cloudflare_unavailable',
+      'auth worker challenge failed: HTTP 503',
+    );
+    const s = setup(cloud('[DB_PASSWORD]'), () => Promise.reject(failure));
+    const warnings: string[] = [];
+    await s.service.prepare(s.config.processes, (name, message) =>
+      warnings.push(`${name}: ${message}`),
+    );
+    expect(warnings.sort()).toEqual([
+      `api: cannot prepare ${envFile(s.config, 'api')}: auth worker challenge failed: HTTP 503`,
+      `web: cannot prepare ${envFile(s.config, 'web')}: auth worker challenge failed: HTTP 503`,
+    ]);
+  });
+});
+
 describe('GITHUB_TOKEN', () => {
   it('prefers the configured token, else the worker’s GITHUB_TOKEN', async () => {
     const configured = setup(`github: { token: from-config }\n${cloud('[A]')}`, {

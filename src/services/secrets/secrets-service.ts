@@ -75,6 +75,31 @@ export class SecretsService {
     return read.values;
   }
 
+  /**
+   * At daemon start-up: writes the `.env` of every process that takes Cloudflare secrets and has
+   * none yet (or all of them with `secrets.override`), with one login for all. A failure is
+   * reported, not thrown: each instance start tries again and fails visibly if it must.
+   */
+  async prepare(
+    processes: readonly ProcessConfig[],
+    report: (proc: string, message: string) => void,
+  ): Promise<void> {
+    await Promise.all(
+      processes
+        .filter((p) => p.secrets.enabled && p.secrets.source === 'cloudflare')
+        .map((proc) =>
+          this.generateOnce(proc, (body) => {
+            if (body.type === 'instance.warning') report(proc.name, body.message);
+          }).catch((error: unknown) =>
+            report(
+              proc.name,
+              `cannot prepare ${proc.secrets.env_file}: ${(error as Error).message}`,
+            ),
+          ),
+        ),
+    );
+  }
+
   /** GITHUB_TOKEN: the configured token, else the auth worker's secret of that name. */
   async githubToken(): Promise<string | undefined> {
     const configured = this.options.config().github.token;
