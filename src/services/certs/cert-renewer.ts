@@ -115,9 +115,9 @@ export class CertRenewer {
     // No files yet: the process has not started with certificates; its prestart hook creates them.
     if (inspection.state === 'missing') return undefined;
     if (inspection.state === 'valid') return inspection.dueAt;
-    const ensured = await ensureCertificate({ dir, name, settings, now, hostname });
-    // Even when a starting instance's hook wrote the new files first, the running instances
-    // still hold the old ones: they need the restart all the same.
+    const ensured = await ensureCertificate({ dir, name, settings, now, hostname, renewDue: true });
+    // Even when a starting instance's hook wrote new files first (an expired certificate, changed
+    // settings), the running instances still hold the old ones: they need the restart all the same.
     if (this.isCurrent(generation)) await this.options.onRenewed(name, ensured.notAfter);
     return undefined;
   }

@@ -72,11 +72,14 @@ describe('ensureCertificate', () => {
     expect(snapshot(first.keyFile)).toEqual(key);
   });
 
-  it('regenerates a certificate inside the renewal window, and an expired one', async () => {
+  it('keeps a due certificate for an instance start, renews it when asked, and replaces an expired one', async () => {
     const dir = tempDir();
     const first = await ensureCertificate(request(dir));
     const before = readFileSync(first.certFile, 'utf8');
-    const due = await ensureCertificate(request(dir, { now: NOW + 8 * DAY }));
+    const kept = await ensureCertificate(request(dir, { now: NOW + 8 * DAY }));
+    expect(kept).toMatchObject({ generated: false, notAfter: first.notAfter });
+    expect(readFileSync(first.certFile, 'utf8')).toBe(before);
+    const due = await ensureCertificate(request(dir, { now: NOW + 8 * DAY, renewDue: true }));
     expect(due.generated).toBe(true);
     expect(due.reason).toMatch(/within 3 days/);
     expect(due.notAfter).toBe(NOW + 18 * DAY);

@@ -43,6 +43,12 @@ export interface EnsureCertificateRequest {
   now: number;
   /** Defaults to os.hostname(), which is always a SAN. */
   hostname?: string | undefined;
+  /**
+   * Also replace a certificate that is still valid but within its renewal window. The renewer
+   * does (and then restarts every instance of the process); an instance start does not, so that
+   * its siblings are not left holding the old files.
+   */
+  renewDue?: boolean | undefined;
 }
 
 export interface EnsuredCertificate extends CertificatePaths {
@@ -56,6 +62,8 @@ export interface EnsuredCertificate extends CertificatePaths {
 export type CertificateInspection =
   | { state: 'missing'; reason: string }
   | { state: 'valid'; notAfter: number; dueAt: number }
+  /** Still valid, but within its renewal window. */
+  | { state: 'due'; notAfter: number; reason: string }
   | { state: 'renew'; reason: string };
 
 export function certificatePaths(dir: string, name: string): CertificatePaths {
@@ -87,6 +95,7 @@ export function ensureServerCertificate(
     name: SERVER_CERTIFICATE_NAME,
     settings,
     now,
+    renewDue: true, // read once at daemon start: nothing else holds the old files
   });
 }
 
@@ -96,7 +105,7 @@ async function ensureNow(
 ): Promise<EnsuredCertificate> {
   const hostname = request.hostname ?? osHostname();
   const inspection = await inspectCertificate(paths, request.settings, request.now, hostname);
-  if (inspection.state === 'valid') {
+  if (inspection.state === 'valid' || (inspection.state === 'due' && !request.renewDue)) {
     await tightenKeyMode(paths.keyFile);
     return { ...paths, notAfter: inspection.notAfter, generated: false };
   }
@@ -165,9 +174,10 @@ export async function inspectCertificate(
     now,
     renewBeforeDays: settings.renew_before_days,
   });
-  return decision.renew
-    ? { state: 'renew', reason: decision.reason }
-    : { state: 'valid', notAfter, dueAt: decision.dueAt };
+  if (!decision.renew) return { state: 'valid', notAfter, dueAt: decision.dueAt };
+  return now < notAfter
+    ? { state: 'due', notAfter, reason: decision.reason }
+    : { state: 'renew', reason: decision.reason };
 }
 
 async function readOptional(file: string): Promise<string | undefined> {
