@@ -3,9 +3,11 @@
  * certificate renewal that restarts its process with zero downtime and says so.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configFromYaml } from '../../test/helpers/config.js';
 import { FakeProbe } from '../../test/helpers/fake-probe.js';
+import { ROOT } from '../../test/helpers/paths.js';
 import { tempDir } from '../../test/helpers/temp-dir.js';
 import { waitFor } from '../../test/helpers/wait-for.js';
 import {
@@ -91,5 +93,28 @@ processes:
       return ready.length === 1 && ready[0]!.id !== before ? true : 'not replaced yet';
     });
     expect(events.some((e) => e.type === 'process.restart' && e.phase === 'completed')).toBe(true);
+  });
+
+  it('start nothing once stopped: a shutdown during start-up leaves no cloudflared behind', async () => {
+    const dir = tempDir();
+    const config = configFromYaml(dir, 'tunnel: { enabled: true }\nprocesses: []\n');
+    const services = await buildServices({
+      config,
+      clock: new FakeClock(),
+      platform: 'linux',
+      // A cloudflared that would be found: the test fails if the daemon starts it.
+      env: { PATH: join(ROOT, 'test', 'fakes') },
+      identify: () => Promise.resolve(undefined),
+    });
+    const supervisor = new Supervisor({
+      config,
+      driver: new FakeProcessDriver(),
+      platform: 'linux',
+    });
+    running.push({ supervisor, services });
+    await services.stop();
+    await services.start(supervisor, 8080);
+    expect(services.tunnel?.status()).toMatchObject({ state: 'stopped', registered: false });
+    expect(services.tunnel?.url()).toBeUndefined();
   });
 });
