@@ -16,7 +16,8 @@
 // SIGTERM/SIGINT: logs the graceful-shutdown line and exits 0.
 import { randomBytes, randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 const VERSION = '2024.5.0';
 const CLIENT_IP = process.env.FAKE_CLOUDFLARED_CLIENT_IP || '203.0.113.7';
@@ -79,24 +80,30 @@ function parseArgs(argv) {
     process.stdout.write(`cloudflared version ${VERSION} (built 2024-05-01-1000 UTC)\n`);
     return undefined;
   }
-  const [command, urlFlag, url, protocolFlag, protocol, autoupdate, ...rest] = argv;
+  const [command, ...flags] = argv;
   if (command !== 'tunnel') {
     return usageError(`expected the "tunnel" command, got ${JSON.stringify(command)}`);
   }
-  if (urlFlag !== '--url') return usageError(`flag provided but not defined: ${urlFlag}`);
-  if (!/^http:\/\/localhost:\d{1,5}$/.test(url ?? '')) {
-    return usageError(`invalid --url ${JSON.stringify(url)}`);
+  let url;
+  let protocol;
+  let autoupdate = false;
+  let noTlsVerify = false;
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i];
+    if (flag === '--url') url = flags[++i];
+    else if (flag === '--protocol') protocol = flags[++i];
+    else if (flag === '--no-autoupdate') autoupdate = true;
+    else if (flag === '--no-tls-verify') noTlsVerify = true;
+    else return usageError(`flag provided but not defined: ${flag}`);
   }
-  if (protocolFlag !== '--protocol') {
-    return usageError(`flag provided but not defined: ${protocolFlag}`);
+  if (!/^https?:\/\/(localhost|[0-9.]+|\[[0-9a-f:]+\]):\d{1,5}$/.test(url ?? '')) {
+    return usageError(`invalid --url ${JSON.stringify(url)}`);
   }
   if (protocol !== 'http2' && protocol !== 'quic') {
     return usageError(`invalid --protocol ${JSON.stringify(protocol)} (auto, http2 or quic)`);
   }
-  if (autoupdate !== '--no-autoupdate' || rest.length > 0) {
-    return usageError(`flag provided but not defined: ${[autoupdate, ...rest].join(' ')}`);
-  }
-  return { target: new URL(url), protocol };
+  if (!autoupdate) return usageError('the fake expects --no-autoupdate, as gowinproc passes it');
+  return { target: new URL(url), protocol, noTlsVerify };
 }
 
 const HOP_BY_HOP = new Set([
@@ -129,7 +136,8 @@ function printBanner(url) {
 }
 
 /** The local stand-in for Cloudflare's edge: forwards to the origin as cloudflared would. */
-function createTunnelProxy(target, publicHost) {
+function createTunnelProxy(target, publicHost, noTlsVerify) {
+  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return createServer((req, res) => {
     const headers = {};
     for (const [name, value] of Object.entries(req.headers)) {
@@ -156,6 +164,8 @@ function createTunnelProxy(target, publicHost) {
         headers,
         // cloudflared dials every address of "localhost" (::1, 127.0.0.1) until one answers.
         autoSelectFamily: true,
+        // An https origin's certificate is verified unless --no-tls-verify (as cloudflared does).
+        rejectUnauthorized: !noTlsVerify,
       },
       (upstreamRes) => {
         const responseHeaders = {};
@@ -188,7 +198,7 @@ function createTunnelProxy(target, publicHost) {
 function main() {
   const parsed = parseArgs(process.argv.slice(2));
   if (!parsed) return;
-  const { target, protocol } = parsed;
+  const { target, protocol, noTlsVerify } = parsed;
 
   log(
     'INF',
@@ -207,7 +217,7 @@ function main() {
 
   const words = Array.from({ length: 4 }, () => WORDS[randomInt(WORDS.length)]);
   const publicUrl = `https://${words.join('-')}.trycloudflare.com`;
-  const server = createTunnelProxy(target, new URL(publicUrl).host);
+  const server = createTunnelProxy(target, new URL(publicUrl).host, noTlsVerify);
 
   server.listen(0, '127.0.0.1', () => {
     const proxyPort = server.address().port;

@@ -6,7 +6,12 @@ export {
   type FindCloudflaredOptions,
   type IsExecutable,
 } from './find-cloudflared.js';
-export { parseTunnelUrl, tunnelArgs, type TunnelProtocol } from './tunnel-url.js';
+export {
+  parseTunnelUrl,
+  tunnelArgs,
+  type TunnelOrigin,
+  type TunnelProtocol,
+} from './tunnel-url.js';
 export {
   spawnCloudflared,
   type SpawnTunnel,

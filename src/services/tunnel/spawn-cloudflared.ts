@@ -42,7 +42,8 @@ export function spawnCloudflared(platform: Platform = currentPlatform()): SpawnT
     // Errors after the spawn (a failed kill) are not fatal: the end is observed through 'exit'.
     child.on('error', () => undefined);
     const exited = new Promise<TunnelExit>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
+      // 'close', not 'exit': by then stdout and stderr have delivered their last lines.
+      child.once('close', (code, signal) => resolve({ code, signal }));
     });
     return {
       stdout: child.stdout ?? new PassThrough(),

@@ -36,7 +36,12 @@ import {
   type Run,
 } from './tunnel-run.js';
 import type { TunnelEvent, TunnelStatus } from './tunnel-status.js';
-import { parseTunnelUrl, tunnelArgs, type TunnelProtocol } from './tunnel-url.js';
+import {
+  parseTunnelUrl,
+  tunnelArgs,
+  type TunnelOrigin,
+  type TunnelProtocol,
+} from './tunnel-url.js';
 
 export type RegisterTunnel = (url: string) => Promise<{ accessToken: string }>;
 
@@ -45,6 +50,8 @@ export interface TunnelRunnerOptions {
   /** The daemon's HTTP port the tunnel forwards to. */
   port: number;
   protocol: TunnelProtocol;
+  /** HTTPS and/or a specific address for the daemon's API (default http://localhost). */
+  origin?: TunnelOrigin | undefined;
   clock: Clock;
   random?: () => number;
   spawn?: SpawnTunnel;
@@ -90,7 +97,7 @@ export class TunnelRunner {
       throw new DaemonError('invalid_argument', 'the cloudflared binary path is empty');
     }
     this.binary = options.binary;
-    this.args = tunnelArgs(options.port, options.protocol);
+    this.args = tunnelArgs(options.port, options.protocol, options.origin);
     this.clock = options.clock;
     this.random = options.random ?? Math.random;
     this.spawnTunnel = options.spawn ?? spawnCloudflared();

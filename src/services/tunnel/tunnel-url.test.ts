@@ -84,6 +84,17 @@ describe('tunnelArgs', () => {
       'http2',
       '--no-autoupdate',
     ]);
+    expect(tunnelArgs(8443, 'http2', { tls: true })).toEqual([
+      'tunnel',
+      '--url',
+      'https://localhost:8443',
+      '--no-tls-verify',
+      '--protocol',
+      'http2',
+      '--no-autoupdate',
+    ]);
+    expect(tunnelArgs(8080, 'http2', { host: '10.0.0.5' })[2]).toBe('http://10.0.0.5:8080');
+    expect(tunnelArgs(8080, 'http2', { host: 'fd00::5' })[2]).toBe('http://[fd00::5]:8080');
     expect(tunnelArgs(443, 'quic')).toEqual([
       'tunnel',
       '--url',

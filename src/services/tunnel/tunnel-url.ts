@@ -23,8 +23,20 @@ export function parseTunnelUrl(text: string): string | undefined {
   return undefined;
 }
 
+/** Where cloudflared reaches the daemon: `localhost` over HTTP unless the API says otherwise. */
+export interface TunnelOrigin {
+  /** The API serves HTTPS (server.tls): cloudflared connects with https, without verifying. */
+  tls?: boolean | undefined;
+  /** The API listens on one specific address rather than loopback or every address. */
+  host?: string | undefined;
+}
+
 /** cloudflared's arguments for a quick tunnel to the daemon's HTTP port. */
-export function tunnelArgs(port: number, protocol: TunnelProtocol): string[] {
+export function tunnelArgs(
+  port: number,
+  protocol: TunnelProtocol,
+  origin: TunnelOrigin = {},
+): string[] {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new DaemonError('invalid_argument', `tunnel.port must be 1-65535, got ${String(port)}`, {
       details: { port },
@@ -37,5 +49,16 @@ export function tunnelArgs(port: number, protocol: TunnelProtocol): string[] {
       { details: { protocol } },
     );
   }
-  return ['tunnel', '--url', `http://localhost:${port}`, '--protocol', protocol, '--no-autoupdate'];
+  const host = origin.host ?? 'localhost';
+  const url = `${origin.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return [
+    'tunnel',
+    '--url',
+    url,
+    // The API's own certificate is self-signed or issued for other names than localhost.
+    ...(origin.tls ? ['--no-tls-verify'] : []),
+    '--protocol',
+    protocol,
+    '--no-autoupdate',
+  ];
 }
