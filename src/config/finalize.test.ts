@@ -356,3 +356,18 @@ describe('secrets source', () => {
     expect(config.processes[0]!.secrets.source).toBe('local');
   });
 });
+
+describe('tunnel worker', () => {
+  it('asks for the key a tunnel registering with a worker signs in with', () => {
+    const problem = problemOf('tunnel: { enabled: true, worker_url: https://auth.test }\n');
+    expect(problem.key).toBe('tunnel.private_key_path');
+    expect(problem.message).toContain('https://auth.test');
+  });
+
+  it('takes the key and worker from secrets.cloudflare, and needs neither without a worker', () => {
+    parse(
+      'secrets:\n  cloudflare: { worker_url: https://a.test, private_key_path: k.pem }\ntunnel: { enabled: true }\n',
+    );
+    parse('tunnel: { enabled: true }\n');
+  });
+});

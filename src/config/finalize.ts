@@ -60,6 +60,7 @@ export function finalizeConfig(
   checkFixedPorts(processes, parsed.server, issues);
   checkServerSafety(parsed.server, issues);
   checkCloudflareSecrets(parsed, processes, issues);
+  checkTunnelWorker(parsed, issues);
   if (parsed.server.port !== 0 && parsed.server.port === parsed.server.grpc_port) {
     issues.push({
       path: ['server', 'grpc_port'],
@@ -391,6 +392,20 @@ function checkCloudflareSecrets(
     issues.push({
       path: ['secrets', 'cloudflare', 'private_key_path'],
       message: `set the path of this client's RSA private key (make one with \`gowinproc keygen\`); ${why}`,
+    });
+  }
+}
+
+/** A tunnel that registers with a worker signs in with this client's key. */
+function checkTunnelWorker(parsed: ParsedConfig, issues: ConfigIssue[]): void {
+  const tunnel = parsed.tunnel;
+  if (!tunnel.enabled) return;
+  const workerUrl = tunnel.worker_url ?? parsed.secrets.cloudflare.worker_url;
+  const keyPath = tunnel.private_key_path ?? parsed.secrets.cloudflare.private_key_path;
+  if (workerUrl !== undefined && keyPath === undefined) {
+    issues.push({
+      path: ['tunnel', 'private_key_path'],
+      message: `the tunnel registers its URL with ${workerUrl} and needs this client's private key (make one with \`gowinproc keygen\`)`,
     });
   }
 }

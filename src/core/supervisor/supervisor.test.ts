@@ -611,6 +611,25 @@ processes:
     expect(a!.signals).toEqual([]); // never signalled
   });
 
+  it('says which settings need a daemon restart, the auth worker among them', async () => {
+    const r = rig('processes:\n  - name: api\n    binary_path: /bin/api\n');
+    await r.supervisor.start();
+    const next = configFromYaml(
+      r.dir,
+      `server: { port: 9999 }
+secrets:
+  override: true
+  cloudflare: { worker_url: https://auth.test, private_key_path: k.pem }
+processes:
+  - name: api
+    binary_path: /bin/api
+`,
+    );
+    const summary = await r.supervisor.reload(next);
+    expect(summary.restartRequired).toEqual(['server', 'secrets.cloudflare']);
+    expect(summary.changed).toEqual([]);
+  });
+
   it('applies a reload: adds, removes and rolling-restarts changed processes', async () => {
     const r = rig(`
 processes:

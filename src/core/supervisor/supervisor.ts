@@ -172,9 +172,16 @@ export class Supervisor {
         changed: [...after.keys()].filter(
           (n) => before.has(n) && !sameProcess(before.get(n)!, after.get(n)!),
         ),
-        restartRequired: (
-          ['server', 'paths', 'metrics', 'tunnel', 'load_balancers'] as const
-        ).filter((key) => JSON.stringify(this.config[key]) !== JSON.stringify(next[key])),
+        restartRequired: [
+          ...(['server', 'paths', 'metrics', 'tunnel', 'load_balancers'] as const).filter(
+            (key) => JSON.stringify(this.config[key]) !== JSON.stringify(next[key]),
+          ),
+          // The auth-worker client (its URL, key and retry settings) is built at daemon start.
+          ...(JSON.stringify(this.config.secrets.cloudflare) !==
+          JSON.stringify(next.secrets.cloudflare)
+            ? ['secrets.cloudflare']
+            : []),
+        ],
       };
       const busy = [...summary.removed, ...summary.changed]
         .map((name) => this.programs.get(name)!)
