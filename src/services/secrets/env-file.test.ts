@@ -103,6 +103,14 @@ describe('.env files', () => {
     expect(await readEnvFile(file)).toEqual({ kind: 'ok', values: { NEW: '2' } });
   });
 
+  it('names the setting when the path is a directory', async () => {
+    const dir = tempDir();
+    await expect(readEnvFile(dir)).rejects.toMatchObject({
+      code: 'hook_failed',
+      message: `cannot read ${dir} (processes[].secrets.env_file): EISDIR`,
+    });
+  });
+
   it('reports a missing file as missing', async () => {
     expect(await readEnvFile(join(tempDir(), 'none.env'))).toEqual({ kind: 'missing' });
   });

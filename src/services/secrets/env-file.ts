@@ -28,9 +28,12 @@ export async function readEnvFile(path: string): Promise<EnvFileRead> {
         cause: error,
       });
     }
-    throw new DaemonError('internal', `cannot read ${path}: ${code ?? String(error)}`, {
-      cause: error,
-    });
+    // EISDIR, ELOOP...: a wrong processes[].secrets.env_file, not a bug.
+    throw new DaemonError(
+      'hook_failed',
+      `cannot read ${path} (processes[].secrets.env_file): ${code ?? String(error)}`,
+      { cause: error },
+    );
   }
   return { kind: 'ok', values: parseEnvText(text) };
 }
@@ -85,9 +88,10 @@ export async function writeEnvFile(
   try {
     await writeFileAtomic(path, formatted.text, 0o600);
   } catch (error) {
+    const code = errnoCode(error);
     throw new DaemonError(
-      errnoCode(error) === 'EACCES' ? 'permission_denied' : 'internal',
-      `cannot write ${path}: ${errnoCode(error) ?? String(error)}`,
+      code === 'EACCES' || code === 'EPERM' ? 'permission_denied' : 'hook_failed',
+      `cannot write ${path} (processes[].secrets.env_file): ${code ?? String(error)}`,
       { cause: error },
     );
   }

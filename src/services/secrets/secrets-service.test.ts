@@ -219,6 +219,8 @@ describe('Cloudflare secrets', () => {
       type: 'instance.warning',
       message: expect.stringContaining('HTTP 503'),
     });
+    await s.env(); // the next start does not pay for another failing login
+    expect(s.fetches()).toBe(1);
   });
 });
 

@@ -136,8 +136,8 @@ export class SecretsService {
       return;
     if (!this.cache) {
       throw new DaemonError(
-        'config_invalid',
-        `process ${proc.name} takes secrets from Cloudflare but secrets.cloudflare is not configured`,
+        'hook_failed',
+        `process ${proc.name} takes secrets from Cloudflare, but the daemon started without secrets.cloudflare.worker_url and private_key_path; set them and restart the daemon`,
       );
     }
     let all: Record<string, string>;
@@ -149,6 +149,8 @@ export class SecretsService {
         type: 'instance.warning',
         message: `could not refresh ${file} from the auth worker (${(error as Error).message}); starting with the existing file`,
       });
+      // Not again at every start of this run: each attempt costs the whole retry budget.
+      this.regenerated.add(proc.name);
       return;
     }
     const selected = selectSecrets(all, proc.secrets_keys);
