@@ -126,7 +126,9 @@ export class AuthWorkerClient {
 
   async login(options: LoginOptions = {}): Promise<LoginResult> {
     const verifyExtras = this.verifyExtras(options);
-    return withLoginLock(`${this.baseUrl}\n${this.clientId}`, async () => {
+    // Normalised (host case, default port), so two clients of one worker share the lock.
+    const lockKey = `${new URL(this.baseUrl).href.replace(/\/+$/, '')}\n${this.clientId}`;
+    return withLoginLock(lockKey, async () => {
       const key = await this.resolveKey();
       let freshChallengeUsed = false;
       return this.withRetries(async () => {

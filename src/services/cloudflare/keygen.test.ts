@@ -101,6 +101,26 @@ describe('generateClientKeys', () => {
     expect(error.message).toContain(JSON.stringify(clientId));
   });
 
+  it('lets only one of two concurrent runs create the private key', async () => {
+    const outDir = tempDir();
+    const run = () => generateClientKeys({ clientId: 'c', bits: 2048, outDir, force: false });
+    const results = await Promise.allSettled([run(), run()]);
+    const made = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(made).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'file_exists' });
+    const key = readFileSync(join(outDir, 'private.pem'), 'utf8');
+    expect(key).toBe(
+      readFileSync(
+        (made[0] as PromiseFulfilledResult<{ privateKeyPath: string }>).value.privateKeyPath,
+        'utf8',
+      ),
+    );
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(outDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('rejects other key sizes', async () => {
     const error = await rejection(
       generateClientKeys({ clientId: 'c', bits: 1024 as 2048, outDir: tempDir(), force: false }),

@@ -1,5 +1,5 @@
-import { generateKeyPair } from 'node:crypto';
-import { chmod, lstat, mkdir } from 'node:fs/promises';
+import { generateKeyPair, randomBytes } from 'node:crypto';
+import { chmod, link, lstat, mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DaemonError, errnoCode, writeFileAtomic } from '../../shared/index.js';
@@ -77,7 +77,8 @@ export async function generateClientKeys(
   });
   const jsonLine = `{${JSON.stringify(options.clientId)}:${JSON.stringify(publicKey)}}`;
 
-  await writeFileAtomic(privateKeyPath, privateKey, PRIVATE_KEY_MODE);
+  if (options.force) await writeFileAtomic(privateKeyPath, privateKey, PRIVATE_KEY_MODE);
+  else await createExclusively(privateKeyPath, privateKey, PRIVATE_KEY_MODE);
   await writeFileAtomic(publicKeyPath, publicKey, PUBLIC_FILE_MODE);
   await writeFileAtomic(jsonPath, `${jsonLine}\n`, PUBLIC_FILE_MODE);
   // The umask may have narrowed the creation modes; the public files are meant to be shared.
@@ -85,6 +86,29 @@ export async function generateClientKeys(
   await chmod(jsonPath, PUBLIC_FILE_MODE);
 
   return { privateKeyPath, publicKeyPath, jsonPath, publicKeyPem: publicKey, jsonLine };
+}
+
+/**
+ * Writes a file that must not exist yet, all at once: a temp file beside it is hard-linked to the
+ * name (which fails if the name exists, even if another keygen created it a moment ago).
+ */
+async function createExclusively(path: string, data: string, mode: number): Promise<void> {
+  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFileAtomic(temp, data, mode);
+  try {
+    await link(temp, path);
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') {
+      throw new DaemonError(
+        'file_exists',
+        `private key "${path}" already exists; pass --force to replace it (the worker must then get the new public key)`,
+        { details: { path } },
+      );
+    }
+    throw error;
+  } finally {
+    await rm(temp, { force: true });
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
