@@ -4,7 +4,7 @@
  * through the tunnel. The fake forwards "internet" requests with cloudflared's headers.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
@@ -188,6 +188,10 @@ processes:
       return t.state === 'connected' ? true : `tunnel is ${t.state}`;
     });
     const leftover = cloudflaredPid();
+    // The daemon records its cloudflared just after starting it: crash only once it has.
+    await waitFor(() =>
+      existsSync(join(dir, 'data', 'cloudflared.json')) ? true : 'cloudflared not recorded yet',
+    );
     crashed.child.kill('SIGKILL');
     await crashed.exitCode;
     expect(pidAlive(leftover)).toBe(true);
@@ -198,5 +202,35 @@ processes:
       const t = (await next.api<TunnelView>('GET', '/api/v1/tunnel')).json;
       return t.state === 'connected' && t.pid !== leftover ? true : `tunnel is ${t.state}`;
     });
+  });
+
+  it('reaches an API served over HTTPS (server.tls) through the tunnel', async () => {
+    const dir = tempDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    symlinkSync(join(ROOT, 'test', 'fakes', 'cloudflared.mjs'), join(bin, 'cloudflared'));
+    const stateFile = join(dir, 'cloudflared.json');
+    const key = 'tls-tunnel-key-0123456789';
+    const daemon = await startDaemon(
+      dir,
+      writeConfig(
+        dir,
+        `server:\n  port: 0\n  tls: { auto: true }\n  auth: { api_keys: [ { name: k, key: ${key}, role: viewer } ] }\ntunnel: { enabled: true }\nprocesses: []\n`,
+      ),
+      { env: { PATH: `${bin}:${process.env['PATH']}`, FAKE_CLOUDFLARED_STATE_FILE: stateFile } },
+    );
+    expect(daemon.url.startsWith('https://')).toBe(true);
+    await waitFor(() => {
+      try {
+        return (JSON.parse(readFileSync(stateFile, 'utf8')) as { url?: string }).url
+          ? true
+          : 'no URL yet';
+      } catch {
+        return 'cloudflared has not started yet';
+      }
+    });
+    const { proxyPort } = JSON.parse(readFileSync(stateFile, 'utf8')) as { proxyPort: number };
+    expect(await throughTunnel(proxyPort, '/api/v1/status', key)).toMatchObject({ status: 200 });
+    expect(await throughTunnel(proxyPort, '/api/v1/status')).toMatchObject({ status: 401 });
   });
 });
