@@ -371,3 +371,29 @@ describe('tunnel worker', () => {
     parse('tunnel: { enabled: true }\n');
   });
 });
+
+describe('certificate settings', () => {
+  it('takes a curve size for ECDSA and 2048 bits or more for RSA', () => {
+    expect(problemOf('certificates: { key_type: ecdsa, key_size: 2048 }\n')).toMatchObject({
+      key: 'certificates.key_size',
+      message:
+        'key_type ecdsa takes a curve size: 256 (P-256), 384 (P-384) or 521 (P-521), got 2048',
+    });
+    expect(problemOf('certificates: { key_size: 1024 }\n').message).toBe(
+      'RSA keys need at least 2048 bits, got 1024',
+    );
+    parse('certificates: { key_type: ecdsa, key_size: 384 }\n');
+  });
+
+  it('names a host that is neither an IP address nor a host name, by line', () => {
+    const problem = problemOf(yaml`
+      certificates:
+        hosts:
+          - localhost
+          - "not a host"
+          - ::1
+          - api.example.com
+    `);
+    expect(problem).toMatchObject({ key: 'certificates.hosts[1]', line: 4 });
+  });
+});

@@ -3,7 +3,9 @@
  * resolved against the config file's directory, and checks across keys (unique names, instance
  * bounds, balancer targets).
  */
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
+import { domainToASCII } from 'node:url';
 import { formatDuration } from '../shared/index.js';
 import { isLoopbackHost } from '../shared/index.js';
 import type { ConfigIssue } from './issues.js';
@@ -61,6 +63,7 @@ export function finalizeConfig(
   checkServerSafety(parsed.server, issues);
   checkCloudflareSecrets(parsed, processes, issues);
   checkTunnelWorker(parsed, issues);
+  checkCertificates(parsed, issues);
   if (parsed.server.port !== 0 && parsed.server.port === parsed.server.grpc_port) {
     issues.push({
       path: ['server', 'grpc_port'],
@@ -408,4 +411,38 @@ function checkTunnelWorker(parsed: ParsedConfig, issues: ConfigIssue[]): void {
       message: `the tunnel registers its URL with ${workerUrl} and needs this client's private key (make one with \`gowinproc keygen\`)`,
     });
   }
+}
+
+const ECDSA_SIZES = [256, 384, 521];
+
+/** A key size that fits the key type, and hosts that are IP addresses or host names. */
+function checkCertificates(parsed: ParsedConfig, issues: ConfigIssue[]): void {
+  const c = parsed.certificates;
+  if (c.key_type === 'ecdsa' && !ECDSA_SIZES.includes(c.key_size)) {
+    issues.push({
+      path: ['certificates', 'key_size'],
+      message: `key_type ecdsa takes a curve size: 256 (P-256), 384 (P-384) or 521 (P-521), got ${c.key_size}`,
+    });
+  }
+  if (c.key_type === 'rsa' && c.key_size < 2048) {
+    issues.push({
+      path: ['certificates', 'key_size'],
+      message: `RSA keys need at least 2048 bits, got ${c.key_size}`,
+    });
+  }
+  c.hosts.forEach((host, i) => {
+    if (!isHostOrIp(host.trim())) {
+      issues.push({
+        path: ['certificates', 'hosts', i],
+        message: `${JSON.stringify(host)} is neither an IP address nor a host name`,
+      });
+    }
+  });
+}
+
+function isHostOrIp(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').split('%')[0] ?? '';
+  if (isIP(bare) !== 0) return true;
+  const name = domainToASCII(host.replace(/\.$/, ''));
+  return name !== '' && isIP(name) === 0;
 }
