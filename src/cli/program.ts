@@ -261,7 +261,16 @@ export function buildCli(deps: CliDeps): Command {
       deps.stdout.write(printConfig(loaded));
     });
 
-  program.addCommand(keygenCommand(deps.generateKeys, out));
+  program.addCommand(
+    keygenCommand(
+      deps.generateKeys,
+      async (file) => {
+        const config = await loadConfigFile(file, { env: deps.env });
+        return { clientId: config.secrets.cloudflare.client_id, outDir: config.paths.keys };
+      },
+      out,
+    ),
+  );
 
   return program;
 }

@@ -135,6 +135,23 @@ processes:
     });
   });
 
+  it('keygen takes its client id and directory from a config file', async () => {
+    const dir = tempDir();
+    writeConfig(
+      dir,
+      'paths: { keys: secret-keys }\nsecrets:\n  cloudflare: { client_id: from-config }\n',
+    );
+    const result = await runCli(['keygen', '--config', 'config.yaml', '--json'], { cwd: dir });
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as { clientId: string; privateKeyPath: string };
+    expect(json).toMatchObject({
+      clientId: 'from-config',
+      privateKeyPath: join(dir, 'secret-keys', 'client_private.pem'),
+    });
+    expect(statSync(json.privateKeyPath).mode & 0o777).toBe(0o600);
+    expect(JSON.stringify(json)).not.toContain('PRIVATE KEY');
+  });
+
   it('stops at start-up when the private key is missing, naming the file', async () => {
     const dir = tempDir();
     const result = await runCli(

@@ -172,13 +172,19 @@ processes:
       'server: { port: 0 }\ntunnel: { enabled: true }\nprocesses: []\n',
     );
     const env = { PATH: `${bin}:${process.env['PATH']}`, FAKE_CLOUDFLARED_STATE_FILE: stateFile };
-    const cloudflaredPid = () =>
-      (JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number }).pid;
+    const seen = new Set<number>();
+    const cloudflaredPid = () => {
+      const pid = (JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number }).pid;
+      seen.add(pid);
+      return pid;
+    };
     onTestFinished(() => {
-      try {
-        process.kill(cloudflaredPid(), 'SIGKILL');
-      } catch {
-        // gone, as it should be
+      for (const pid of seen) {
+        try {
+          process.kill(pid, 'SIGKILL'); // only if the test failed: the daemons stop them
+        } catch {
+          // gone, as it should be
+        }
       }
     });
 
@@ -202,6 +208,9 @@ processes:
       const t = (await next.api<TunnelView>('GET', '/api/v1/tunnel')).json;
       return t.state === 'connected' && t.pid !== leftover ? true : `tunnel is ${t.state}`;
     });
+    const replacement = cloudflaredPid();
+    expect(replacement).not.toBe(leftover);
+    expect(pidAlive(replacement)).toBe(true);
   });
 
   it('reaches an API served over HTTPS (server.tls) through the tunnel', async () => {
