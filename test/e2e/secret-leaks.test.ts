@@ -6,21 +6,15 @@
  * every answer and every file the daemon wrote.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app/index.js';
 import { restRoutes } from '../../src/api/rest/rest-api.js';
 import { startFakeAuthWorker, type FakeAuthWorker } from '../fakes/auth-worker.js';
 import { portRange, startDaemon, writeConfig } from '../helpers/daemon.js';
-import { fixture, ROOT } from '../helpers/paths.js';
+import { fakeCloudflaredIn } from '../helpers/fake-cloudflared.js';
+import { fixture } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -54,9 +48,7 @@ function filesUnder(dir: string): string[] {
 describe('secrets never leak', () => {
   it('keeps every planted secret out of logs, events, API answers, CLI output and errors', async () => {
     const dir = tempDir();
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    symlinkSync(join(ROOT, 'test', 'fakes', 'cloudflared.mjs'), join(bin, 'cloudflared'));
+    const cloudflared = fakeCloudflaredIn(dir);
     const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const privatePem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     mkdirSync(join(dir, 'keys'));
@@ -113,7 +105,7 @@ ${httpService('cf', '    secrets: { source: cloudflare }\n    secrets_keys: [LEA
     restart: { max_restarts: 0 }
 `;
     const daemon = await startDaemon(dir, writeConfig(dir, configText), {
-      env: { PATH: `${bin}:${process.env['PATH']}` },
+      env: cloudflared.env,
     });
     const seen: Array<{ where: string; text: string }> = [];
     const call = async (method: string, path: string, body?: unknown) => {

@@ -4,7 +4,7 @@
  * through the tunnel. The fake forwards "internet" requests with cloudflared's headers.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
@@ -12,7 +12,8 @@ import { startFakeAuthWorker, type FakeAuthWorker } from '../fakes/auth-worker.j
 import { childEnv } from '../helpers/child-env.js';
 import { portRange, startDaemon, writeConfig } from '../helpers/daemon.js';
 import { pidAlive } from '../helpers/lines.js';
-import { fixture, ROOT } from '../helpers/paths.js';
+import { fakeCloudflaredIn } from '../helpers/fake-cloudflared.js';
+import { fixture } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -59,9 +60,7 @@ function throughTunnel(
 describe('the Cloudflare quick tunnel', () => {
   it('runs cloudflared, registers its URL, injects TUNNEL_URL and guards tunnelled requests', async () => {
     const dir = tempDir();
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    symlinkSync(join(ROOT, 'test', 'fakes', 'cloudflared.mjs'), join(bin, 'cloudflared'));
+    const cloudflared = fakeCloudflaredIn(dir);
     const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
     mkdirSync(join(dir, 'keys'));
     writeFileSync(
@@ -74,7 +73,6 @@ describe('the Cloudflare quick tunnel', () => {
       secrets: { UNUSED: 'x' },
     });
     workers.push(worker);
-    const stateFile = join(dir, 'cloudflared.json');
     const daemon = await startDaemon(
       dir,
       writeConfig(
@@ -93,7 +91,7 @@ processes:
     max_instances: 2
 `,
       ),
-      { env: { PATH: `${bin}:${process.env['PATH']}`, FAKE_CLOUDFLARED_STATE_FILE: stateFile } },
+      { env: cloudflared.env },
     );
 
     const tunnel = async () => (await daemon.api<TunnelView>('GET', '/api/v1/tunnel')).json;
@@ -103,11 +101,7 @@ processes:
     });
     const first = await tunnel();
     expect(first.url).toMatch(/^https:\/\/[a-z0-9-]+\.trycloudflare\.com$/);
-    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as {
-      pid: number;
-      url: string;
-      proxyPort: number;
-    };
+    const state = cloudflared.state();
     expect(state.url).toBe(first.url);
     expect(state.pid).toBe(first.pid);
     const registered = worker.registeredTunnels.get('tunnel-host')!;
@@ -145,7 +139,7 @@ processes:
     });
     const second = await tunnel();
     expect(second.restarts).toBe(1);
-    const next = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number; proxyPort: number };
+    const next = cloudflared.state();
     const renewed = worker.registeredTunnels.get('tunnel-host')!;
     expect(renewed.tunnelUrl).toBe(second.url);
     expect(
@@ -163,18 +157,15 @@ processes:
 
   it('stops the cloudflared a crashed daemon left behind', async () => {
     const dir = tempDir();
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    symlinkSync(join(ROOT, 'test', 'fakes', 'cloudflared.mjs'), join(bin, 'cloudflared'));
-    const stateFile = join(dir, 'cloudflared.json');
+    const cloudflared = fakeCloudflaredIn(dir);
     const path = writeConfig(
       dir,
       'server: { port: 0 }\ntunnel: { enabled: true }\nprocesses: []\n',
     );
-    const env = { PATH: `${bin}:${process.env['PATH']}`, FAKE_CLOUDFLARED_STATE_FILE: stateFile };
+    const env = cloudflared.env;
     const seen = new Set<number>();
     const cloudflaredPid = () => {
-      const pid = (JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number }).pid;
+      const pid = cloudflared.state().pid;
       seen.add(pid);
       return pid;
     };
@@ -215,10 +206,7 @@ processes:
 
   it('reaches an API served over HTTPS (server.tls) through the tunnel', async () => {
     const dir = tempDir();
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    symlinkSync(join(ROOT, 'test', 'fakes', 'cloudflared.mjs'), join(bin, 'cloudflared'));
-    const stateFile = join(dir, 'cloudflared.json');
+    const cloudflared = fakeCloudflaredIn(dir);
     const key = 'tls-tunnel-key-0123456789';
     const daemon = await startDaemon(
       dir,
@@ -226,19 +214,17 @@ processes:
         dir,
         `server:\n  port: 0\n  tls: { auto: true }\n  auth: { api_keys: [ { name: k, key: ${key}, role: viewer } ] }\ntunnel: { enabled: true }\nprocesses: []\n`,
       ),
-      { env: { PATH: `${bin}:${process.env['PATH']}`, FAKE_CLOUDFLARED_STATE_FILE: stateFile } },
+      { env: cloudflared.env },
     );
     expect(daemon.url.startsWith('https://')).toBe(true);
     await waitFor(() => {
       try {
-        return (JSON.parse(readFileSync(stateFile, 'utf8')) as { url?: string }).url
-          ? true
-          : 'no URL yet';
+        return cloudflared.state().url ? true : 'no URL yet';
       } catch {
         return 'cloudflared has not started yet';
       }
     });
-    const { proxyPort } = JSON.parse(readFileSync(stateFile, 'utf8')) as { proxyPort: number };
+    const { proxyPort } = cloudflared.state();
     expect(await throughTunnel(proxyPort, '/api/v1/status', key)).toMatchObject({ status: 200 });
     expect(await throughTunnel(proxyPort, '/api/v1/status')).toMatchObject({ status: 401 });
   });

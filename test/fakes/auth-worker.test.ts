@@ -11,22 +11,13 @@ import {
   type FakeAuthWorker,
   type FakeAuthWorkerOptions,
 } from './auth-worker.js';
+import {
+  V1_CHALLENGE,
+  V2_PUBLIC_KEY,
+  V2_SIGNATURE,
+  V4_TOKEN,
+} from '../fixtures/cloudflare-vectors.js';
 
-const V1_CHALLENGE = '2P11UQNLd0o0unGb6X/O7f3kmJa7POXe48PwMjtex1c=';
-const V2_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArOc6yflcKGn/NaoTnGDj
-8mRjK/fNO9jWBAkmhZFISajyD2OO96zWBBRFt2rnFxS+cPT+IoClejG2E0ZFTci+
-AJ0gcKECVvA5pnkP8O52GOgUM/+CzGikYnM7GSkJhH7DoH3KA0ZreIqvkzb17ynn
-Jdm9otXdVj6PPQlWoWZun1jK2W9ZTRT71BKEGFTctiz9d9Ai5X+bI66m65fof/0E
-TNARQs1ARcxwbInRHjXoUynEBe9TA6dBSvoQEFhHUr1DW2Bj1Sc+ZHkZyY16CtuM
-vamQ/rte/7guTgHS0PYowIvS3aU0akwylzwVAv7VPxyoWQNUxdvNi9oZYdqmrO56
-OwIDAQAB
------END PUBLIC KEY-----
-`;
-const V2_SIGNATURE =
-  'Z5dyPjSdsHe7qg7DnNKDGQcRquQpCRjhqsk5xeXyqMR6bDiHLLMpMnZU1LPd+ioSm69niIkSp1JI0cymt08NQBALW9W4TBQSGNwFJNcc5ZurrFu6vWXAVCBam6Nkhk8CDM/T8TKhN+SLV3WpiAGUE+MR9uBKhpXEZAsOAhg2Gmq3K0vrKtciua8JVbFEQowDt/bxbDlefXi8YQ2mijVL19WJyvG7Aqpm7HmYNyCW7mRgfgr4iYqRO2uRiJdkm5Q10co9pnC1PqxBYSwXpKKUgDsy3sTEi2Vux+BR968AbufEVuAAOp1I3WBnlNEnZdJPMUibghtfV+do2I4Uko0wog==';
-const V4_TOKEN =
-  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJjbGllbnRJZCI6InRlc3RjbGllbnQiLCJpYXQiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMzYwMH0.VnDEryqxN2NX8IXOfh3wKqSoJJM6Zi1t1KFxLaPaJuE';
 const AUTH_FAILED_BODY = { success: false, error: 'Authentication failed' };
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -6,21 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/temp-dir.js';
 import { parsePrivateKey } from './private-key.js';
 import { challengeDigestHex, signChallenge } from './signing.js';
-
-// Test vectors V1 and V2 of ../shared/spec/cloudflare.md §1.
-const V1_CHALLENGE = '2P11UQNLd0o0unGb6X/O7f3kmJa7POXe48PwMjtex1c=';
-const V2_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArOc6yflcKGn/NaoTnGDj
-8mRjK/fNO9jWBAkmhZFISajyD2OO96zWBBRFt2rnFxS+cPT+IoClejG2E0ZFTci+
-AJ0gcKECVvA5pnkP8O52GOgUM/+CzGikYnM7GSkJhH7DoH3KA0ZreIqvkzb17ynn
-Jdm9otXdVj6PPQlWoWZun1jK2W9ZTRT71BKEGFTctiz9d9Ai5X+bI66m65fof/0E
-TNARQs1ARcxwbInRHjXoUynEBe9TA6dBSvoQEFhHUr1DW2Bj1Sc+ZHkZyY16CtuM
-vamQ/rte/7guTgHS0PYowIvS3aU0akwylzwVAv7VPxyoWQNUxdvNi9oZYdqmrO56
-OwIDAQAB
------END PUBLIC KEY-----
-`;
-const V2_SIGNATURE =
-  'Z5dyPjSdsHe7qg7DnNKDGQcRquQpCRjhqsk5xeXyqMR6bDiHLLMpMnZU1LPd+ioSm69niIkSp1JI0cymt08NQBALW9W4TBQSGNwFJNcc5ZurrFu6vWXAVCBam6Nkhk8CDM/T8TKhN+SLV3WpiAGUE+MR9uBKhpXEZAsOAhg2Gmq3K0vrKtciua8JVbFEQowDt/bxbDlefXi8YQ2mijVL19WJyvG7Aqpm7HmYNyCW7mRgfgr4iYqRO2uRiJdkm5Q10co9pnC1PqxBYSwXpKKUgDsy3sTEi2Vux+BR968AbufEVuAAOp1I3WBnlNEnZdJPMUibghtfV+do2I4Uko0wog==';
+import {
+  V1_CHALLENGE,
+  V1_DECODED_SHA256,
+  V1_TEXT_SHA256,
+  V2_PUBLIC_KEY,
+  V2_SIGNATURE,
+} from '../../../test/fixtures/cloudflare-vectors.js';
 
 const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -34,13 +26,11 @@ function verifies(publicKey: Parameters<typeof verify>[2], data: Buffer, signatu
 
 describe('challengeDigestHex (V1)', () => {
   it('hashes the challenge text, not its base64-decoded bytes', () => {
-    expect(challengeDigestHex(V1_CHALLENGE)).toBe(
-      '571578c50570d6f321c4ec2ffe08dfdead96c98b68b17e576c5223b0bbf6cab1',
-    );
+    expect(challengeDigestHex(V1_CHALLENGE)).toBe(V1_TEXT_SHA256);
     const decodedDigest = createHash('sha256')
       .update(Buffer.from(V1_CHALLENGE, 'base64'))
       .digest('hex');
-    expect(decodedDigest).toBe('6758e94d96621fac791fe1fdca48dd7787400966241983323d9f72ee398671b4');
+    expect(decodedDigest).toBe(V1_DECODED_SHA256);
     expect(challengeDigestHex(V1_CHALLENGE)).not.toBe(decodedDigest);
   });
 });
