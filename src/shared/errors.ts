@@ -40,6 +40,11 @@ export const ERROR_CODES = {
   unauthenticated: 'The request carries no valid credential.',
   forbidden: 'The credential is valid but its role does not allow this action.',
   not_found: 'No such route or resource.',
+  not_implemented:
+    'This operation arrives with a later feature of gowinproc (updates, metrics); nothing was done.',
+  rate_limited: 'Too many failed authentication attempts from this client; wait and retry.',
+  instance_unreachable:
+    'A running instance did not answer (server reflection or the invoked method) in time.',
   payload_too_large: 'The request body exceeds the size limit.',
   shutting_down: 'The daemon is shutting down and accepts no new operations.',
   internal: 'A bug in gowinproc; the daemon log has the details.',

@@ -338,11 +338,12 @@ server:
     expect(wasShutdownRequested()).toBe(true);
   });
 
-  it('maps every error code to a 4xx or 503, except internal', () => {
+  it('maps every error code to a 4xx, 501 or 503, and only internal to 500', () => {
     for (const code of ERROR_CODE_LIST) {
       const status = HTTP_STATUS[code];
       if (code === 'internal') expect(status).toBe(500);
-      else expect(status === 503 || (status >= 400 && status < 500)).toBe(true);
+      else if (code === 'not_implemented') expect(status).toBe(501);
+      else expect(status === 503 || (status >= 400 && status < 500), code).toBe(true);
     }
   });
 
