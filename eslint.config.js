@@ -23,6 +23,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'src/gen/**',
       'node_modules/**',
       'coverage/**',
       'web/**',
