@@ -55,6 +55,7 @@ async function serveOne(router: Router, req: IncomingMessage, res: ServerRespons
     headers,
     body,
     signal: abort.signal,
+    remoteAddress: req.socket.remoteAddress,
   });
   if ('body' in response) {
     write(res, response);

@@ -38,6 +38,23 @@ export function isSseStream(value: unknown): value is SseStream {
   );
 }
 
+/** A handler result sent as it is (an HTML page, Prometheus text), not as JSON. */
+export interface RawBody {
+  kind: 'raw';
+  contentType: string;
+  body: string;
+}
+
+export function raw(contentType: string, body: string): RawBody {
+  return { kind: 'raw', contentType, body };
+}
+
+export function isRawBody(value: unknown): value is RawBody {
+  return (
+    typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'raw'
+  );
+}
+
 export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   method: Method;
   /** `/api/v1/processes/:name`: `:x` matches one path segment. */
@@ -51,7 +68,7 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   response?: z.ZodType;
   /** Success status (default 200). */
   status?: 200 | 201 | 202;
-  /** Returns a JSON-able value, or an SseStream. */
+  /** Returns a JSON-able value, an SseStream, or a RawBody. */
   handler(input: HandlerInput<P, Q, B>): unknown;
 }
 

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { DaemonError, isLoopbackHost } from '../../shared/index.js';
 import type { AuthPolicy } from '../auth/index.js';
 import { HTTP_STATUS } from './error-status.js';
-import { isSseStream, type RouteSpec, type SseStream } from './route.js';
+import { isRawBody, isSseStream, type RouteSpec, type SseStream } from './route.js';
 
 export interface RestRequest {
   method: string;
@@ -19,6 +19,8 @@ export interface RestRequest {
   /** The raw body ('' when none). */
   body: string;
   signal?: AbortSignal;
+  /** The peer's address (for rate limits on failed authentication). */
+  remoteAddress?: string | undefined;
 }
 
 export type RestResponse =
@@ -102,6 +104,13 @@ export class Router {
       body,
       signal: request.signal ?? new AbortController().signal,
     });
+    if (isRawBody(result)) {
+      return {
+        status: spec.status ?? 200,
+        headers: { 'content-type': result.contentType },
+        body: result.body,
+      };
+    }
     if (isSseStream(result)) {
       return {
         status: 200,
