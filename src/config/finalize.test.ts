@@ -294,6 +294,19 @@ describe('server safety and values from ${VAR}', () => {
     );
   });
 
+  it('counts server.auth.jwt as a credential for a non-loopback API', () => {
+    expect(
+      parseConfig(
+        'server:\n  host: 0.0.0.0\n  auth: { jwt: { jwks_url: https://id.example/jwks.json } }\n',
+        '/c.yaml',
+        { env: {} },
+      ).server.host,
+    ).toBe('0.0.0.0');
+    expect(() => parseConfig('server:\n  host: 0.0.0.0\n', '/c.yaml', { env: {} })).toThrow(
+      /add server\.auth\.api_keys or server\.auth\.jwt, listen on 127\.0\.0\.1, or set server\.auth\.insecure: true/,
+    );
+  });
+
   it('reads integers, numbers and booleans that come from ${VAR} as strings', () => {
     const config = parseConfig(
       'processes:\n  - name: a\n    binary_path: ./a\n    instances: ${N}\n    max_instances: ${N}\n    auto_restart: ${AUTO}\n    restart:\n      backoff:\n        multiplier: ${M}\n',

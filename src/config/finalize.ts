@@ -370,7 +370,7 @@ function checkServerSafety(server: ParsedConfig['server'], issues: ConfigIssue[]
   if (!hasCredentials && !server.auth.insecure && !isLoopbackHost(server.host)) {
     issues.push({
       path: ['server', 'host'],
-      message: `${server.host} is reachable from other machines but server.auth has no credentials; add server.auth.api_keys, listen on 127.0.0.1, or set server.auth.insecure: true to accept an open API`,
+      message: `${server.host} is reachable from other machines but server.auth has no credentials; add server.auth.api_keys or server.auth.jwt, listen on 127.0.0.1, or set server.auth.insecure: true to accept an open API`,
     });
   }
 }

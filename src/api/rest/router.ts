@@ -1,13 +1,15 @@
 /**
  * The REST edge without a framework: a route table matched on method and path, with one place
  * for authentication, input validation (zod; a bad field is a 400 naming it) and error mapping
- * ({"error","code"} with the status from HTTP_STATUS). `handle` works on plain request objects, so
- * tests call it in process; node-adapter.ts serves it on a socket. (No fetch Request/Response:
- * they load undici, ~10 MB the daemon does not need.)
+ * ({"error","code"} with the status from HTTP_STATUS; 429s carry Retry-After), and CORS for the
+ * listed origins (cors.ts; OPTIONS preflights are answered here for every route path). `handle`
+ * works on plain request objects, so tests call it in process; node-adapter.ts serves it on a
+ * socket. (No fetch Request/Response: they load undici, ~10 MB the daemon does not need.)
  */
 import type { z } from 'zod';
 import { DaemonError, isLoopbackHost } from '../../shared/index.js';
 import type { AuthPolicy } from '../auth/index.js';
+import { corsHeaders, isAllowedOrigin, preflightHeaders } from './cors.js';
 import { HTTP_STATUS } from './error-status.js';
 import { isRawBody, isSseStream, type RouteSpec, type SseStream } from './route.js';
 
@@ -60,18 +62,26 @@ export class Router {
   }
 
   async handle(request: RestRequest): Promise<RestResponse> {
+    let response: RestResponse;
     try {
-      return await this.dispatch(request);
+      response = await this.dispatch(request);
     } catch (error) {
       const failure = DaemonError.from(error);
       if (failure.code === 'internal') this.onInternalError(error);
-      return json(HTTP_STATUS[failure.code], failure.toJSON());
+      response = json(HTTP_STATUS[failure.code], failure.toJSON());
+      const retryAfter = failure.details['retry_after_seconds'];
+      if (failure.code === 'rate_limited' && typeof retryAfter === 'number') {
+        response.headers['retry-after'] = String(retryAfter);
+      }
     }
+    Object.assign(response.headers, corsHeaders(request.headers['origin'], this.guard.origins));
+    return response;
   }
 
   private async dispatch(request: RestRequest): Promise<RestResponse> {
-    const url = new URL(request.url, 'http://gowinproc');
+    const url = parseRequestUrl(request.url);
     const method = request.method.toLowerCase();
+    if (method === 'options') return this.preflight(request, url.pathname);
     let matched: { route: CompiledRoute; values: string[] } | undefined;
     for (const route of this.routes) {
       if (route.spec.method !== method) continue;
@@ -84,11 +94,13 @@ export class Router {
     if (!matched) throw new DaemonError('not_found', `no route ${request.method} ${url.pathname}`);
     checkBrowserRequest(request.headers, this.guard);
     const { spec, names } = matched.route;
-    this.auth.authorize(
+    await this.auth.authorize(
       {
         authorization: request.headers['authorization'],
         apiKey: request.headers['x-api-key'],
+        remoteAddress: request.remoteAddress,
         viaTunnel: cameThroughTunnel(request.headers),
+        clientIp: request.headers['cf-connecting-ip'],
       },
       spec.role,
     );
@@ -124,6 +136,26 @@ export class Router {
     }
     return json(spec.status ?? 200, result);
   }
+
+  /**
+   * A CORS preflight: no credentials are sent (or needed) with it. Listed origins get the allowed
+   * methods and headers; other cross-origin pages are refused like any of their requests.
+   */
+  private preflight(request: RestRequest, path: string): RestResponse {
+    const methods = this.routes
+      .filter((route) => route.pattern.test(path))
+      .map((route) => route.spec.method.toUpperCase());
+    if (methods.length === 0) throw new DaemonError('not_found', `no route OPTIONS ${path}`);
+    checkBrowserRequest(request.headers, this.guard);
+    return {
+      status: 204,
+      headers: {
+        allow: [...new Set(methods)].join(', '),
+        ...preflightHeaders(request.headers['origin'], this.guard.origins),
+      },
+      body: '',
+    };
+  }
 }
 
 /**
@@ -131,7 +163,7 @@ export class Router {
  * neither this API's own nor in server.cors.origins is refused (CSRF), and so is a Host that is
  * not loopback while the API listens on loopback (DNS rebinding). The CLI sends neither header.
  */
-function checkBrowserRequest(headers: RestRequest['headers'], guard: BrowserGuard): void {
+export function checkBrowserRequest(headers: RestRequest['headers'], guard: BrowserGuard): void {
   const host = headers['host'];
   if (
     guard.loopbackOnly &&
@@ -145,7 +177,7 @@ function checkBrowserRequest(headers: RestRequest['headers'], guard: BrowserGuar
     );
   }
   const origin = headers['origin'];
-  if (origin === undefined || origin === 'null' || guard.origins.includes(origin)) {
+  if (origin === undefined || origin === 'null' || isAllowedOrigin(origin, guard.origins)) {
     if (origin === 'null')
       throw new DaemonError('forbidden', 'requests from an opaque origin are refused');
     return;
@@ -160,6 +192,18 @@ function checkBrowserRequest(headers: RestRequest['headers'], guard: BrowserGuar
     throw new DaemonError(
       'forbidden',
       `cross-origin request from ${origin} refused; list it in server.cors.origins to allow it`,
+    );
+  }
+}
+
+/** The request target as a URL: `//x` is a path, not a host as `new URL(target, base)` has it. */
+function parseRequestUrl(target: string): URL {
+  try {
+    return new URL(`http://gowinproc${target.startsWith('/') ? '' : '/'}${target}`);
+  } catch {
+    throw new DaemonError(
+      'invalid_argument',
+      `invalid request: the target ${JSON.stringify(target.slice(0, 200))} is not a valid path`,
     );
   }
 }

@@ -1,0 +1,164 @@
+/**
+ * The keys behind `server.auth.jwt.jwks_url`, fetched over node:http(s) and cached. jose's
+ * createRemoteJWKSet would do the same with fetch, which loads undici (~10 MB) into the daemon.
+ *
+ * The set is refetched when it is older than `cacheMaxAgeMs`, or when a token names a key the set
+ * lacks (a rotation) and the last fetch is older than `cooldownMs`. Concurrent verifications share
+ * one fetch. When a refetch fails, a set fetched before keeps serving; with none, verification
+ * fails with a JwksUnavailable error naming the URL and the reason, and the next attempt waits out
+ * `cooldownMs` so bogus tokens cannot make the daemon hammer the key server.
+ */
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import {
+  createLocalJWKSet,
+  errors,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+} from 'jose';
+import type { Clock } from '../../shared/index.js';
+
+export interface JwksSourceOptions {
+  timeoutMs: number;
+  cacheMaxAgeMs: number;
+  cooldownMs: number;
+}
+
+export const DEFAULT_JWKS_OPTIONS: JwksSourceOptions = {
+  timeoutMs: 5_000,
+  cacheMaxAgeMs: 10 * 60_000,
+  cooldownMs: 30_000,
+};
+
+const MAX_JWKS_BYTES = 1024 * 1024;
+
+/** The key set could not be had: the daemon's problem (or the key server's), not the caller's. */
+export class JwksUnavailable extends Error {
+  override readonly name = 'JwksUnavailable';
+}
+
+type KeyResolver = ReturnType<typeof createLocalJWKSet>;
+
+export class JwksSource {
+  private keys: KeyResolver | undefined;
+  private fetchedAt = -Infinity;
+  private failure: { at: number; error: JwksUnavailable } | undefined;
+  private pending: Promise<void> | undefined;
+  private readonly options: JwksSourceOptions;
+
+  constructor(
+    readonly url: URL,
+    private readonly clock: Clock,
+    options: Partial<JwksSourceOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_JWKS_OPTIONS, ...options };
+  }
+
+  /** jose's key lookup: the key of the set that matches the token's header (kid, alg). */
+  readonly resolve = async (
+    header: JWSHeaderParameters,
+    token: FlattenedJWSInput,
+  ): ReturnType<KeyResolver> => {
+    const now = this.clock.now();
+    if (this.keys === undefined || now - this.fetchedAt >= this.options.cacheMaxAgeMs) {
+      await this.refresh(now);
+    }
+    const keys = this.keys;
+    if (keys === undefined) throw this.failure?.error ?? new JwksUnavailable('no key set');
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+      if (this.clock.now() - this.fetchedAt < this.options.cooldownMs) throw error;
+      await this.refresh(this.clock.now());
+      return (this.keys ?? keys)(header, token);
+    }
+  };
+
+  private async refresh(now: number): Promise<void> {
+    if (this.failure !== undefined && now - this.failure.at < this.options.cooldownMs) {
+      if (this.keys === undefined) throw this.failure.error;
+      return;
+    }
+    this.pending ??= this.load().finally(() => (this.pending = undefined));
+    try {
+      await this.pending;
+    } catch (error) {
+      // A set fetched before keeps serving while the key server is down.
+      if (this.keys === undefined) throw error;
+    }
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const json = await this.download();
+      const keys = createLocalJWKSet(json);
+      this.keys = keys;
+      this.fetchedAt = this.clock.now();
+      this.failure = undefined;
+    } catch (error) {
+      const failure =
+        error instanceof JwksUnavailable
+          ? error
+          : new JwksUnavailable(`it is not a JSON Web Key Set (${(error as Error).message})`);
+      this.failure = { at: this.clock.now(), error: failure };
+      throw failure;
+    }
+  }
+
+  private download(): Promise<JSONWebKeySet> {
+    const get = this.url.protocol === 'https:' ? httpsGet : httpGet;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (error: Error | undefined, value?: JSONWebKeySet): void => {
+        if (settled) return;
+        settled = true;
+        cancelTimer();
+        request.destroy();
+        if (error) reject(error);
+        else resolve(value!);
+      };
+      const request = get(this.url, { headers: { accept: 'application/json' } }, (response) => {
+        readJson(response).then(
+          (value) => finish(undefined, value as JSONWebKeySet),
+          (error: Error) => finish(error),
+        );
+      });
+      request.once('error', (error) => finish(new JwksUnavailable(error.message)));
+      const cancelTimer = this.clock.setTimeout(
+        () => finish(new JwksUnavailable(`no answer within ${this.options.timeoutMs} ms`)),
+        this.options.timeoutMs,
+      );
+    });
+  }
+}
+
+function readJson(response: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (response.statusCode !== 200) {
+      response.resume();
+      reject(new JwksUnavailable(`HTTP status ${response.statusCode}, expected 200`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_JWKS_BYTES) {
+        response.destroy();
+        reject(new JwksUnavailable(`the answer is larger than ${MAX_JWKS_BYTES} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    response.once('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new JwksUnavailable('the answer is not JSON'));
+      }
+    });
+    response.once('error', (error) => reject(new JwksUnavailable(error.message)));
+  });
+}
