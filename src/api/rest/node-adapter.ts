@@ -1,4 +1,8 @@
-/** Serving the Router on node:http: reads bodies (with a size limit), writes JSON and SSE. */
+/**
+ * Serving the Router on node:http: reads bodies (with a size limit), writes JSON and SSE. Paths
+ * under a mounted prefix (Connect and gRPC-Web: `/proto.ProcessManager/...`) go to that handler,
+ * which reads its own bodies with its own limit.
+ */
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -23,10 +27,25 @@ export interface ListenOptions {
   requestTimeoutMs: number;
   /** PEM certificate and key: serve HTTPS. */
   tls?: { cert: string; key: string } | undefined;
+  /** Another protocol's handler for the paths under its prefixes (Connect and gRPC-Web). */
+  mount?: PathMount | undefined;
 }
 
-export function nodeHandler(router: Router): (req: IncomingMessage, res: ServerResponse) => void {
+export interface PathMount {
+  prefixes: readonly string[];
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
+
+export function nodeHandler(
+  router: Router,
+  mount?: PathMount,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    const url = req.url ?? '/';
+    if (mount?.prefixes.some((prefix) => url.startsWith(prefix))) {
+      mount.handle(req, res);
+      return;
+    }
     void serveOne(router, req, res);
   };
 }
@@ -71,7 +90,7 @@ async function serveOne(router: Router, req: IncomingMessage, res: ServerRespons
       const text =
         'comment' in event
           ? `: ${event.comment}\n\n`
-          : `${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`;
+          : `${event.id !== undefined ? `id: ${event.id}\n` : ''}${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`;
       if (!res.write(text))
         await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
     }
@@ -120,7 +139,7 @@ const tooLarge = (): DaemonError =>
   new DaemonError('payload_too_large', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
 
 export async function listen(router: Router, options: ListenOptions): Promise<RunningServer> {
-  const handler = nodeHandler(router);
+  const handler = nodeHandler(router, options.mount);
   const server: Server = options.tls
     ? (await import('node:https')).createServer(
         { cert: options.tls.cert, key: options.tls.key },

@@ -4,8 +4,12 @@ import type { AuthPolicy } from '../auth/index.js';
 import type { RouteSpec } from './route.js';
 import { Router, type BrowserGuard } from './router.js';
 import { daemonRoutes } from './routes/daemon-routes.js';
+import { docRoutes } from './routes/doc-routes.js';
+import { eventRoutes } from './routes/event-routes.js';
 import { logRoutes } from './routes/log-routes.js';
+import { pendingRoutes } from './routes/pending-routes.js';
 import { processRoutes } from './routes/process-routes.js';
+import { registryRoutes } from './routes/registry-routes.js';
 
 export interface RestApiOptions {
   app: App;
@@ -17,7 +21,17 @@ export interface RestApiOptions {
 }
 
 export function restRoutes(app: App): RouteSpec[] {
-  return [...daemonRoutes(app), ...processRoutes(app), ...logRoutes(app)];
+  const routes: RouteSpec[] = [
+    ...daemonRoutes(app),
+    ...processRoutes(app),
+    ...logRoutes(app),
+    ...eventRoutes(app),
+    ...pendingRoutes(app),
+    ...registryRoutes(app),
+  ];
+  // The document describes the whole table, these two routes included.
+  routes.push(...docRoutes(() => routes));
+  return routes;
 }
 
 export function buildRestApi(options: RestApiOptions): Router {

@@ -20,6 +20,8 @@ export interface HandlerInput<P, Q, B> {
 export interface SseEvent {
   event?: string;
   data: string;
+  /** Sent as `id:` (the event's sequence number), so a client can tell where it is. */
+  id?: string;
 }
 
 /** A handler result that streams server-sent events until the iterable ends or the client leaves. */
@@ -68,6 +70,17 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   response?: z.ZodType;
   /** Success status (default 200). */
   status?: 200 | 201 | 202;
+  /**
+   * How the success answer is sent, for documentation: JSON matching `response` (the default);
+   * `sse`, a stream of server-sent events whose data match `response` (unless `events` says
+   * otherwise); `json-or-sse`, JSON, or the stream when the query asks for it (logs?follow=1);
+   * or `{ raw }`, a body of that content type (an HTML page, Prometheus text).
+   */
+  produces?: 'json' | 'sse' | 'json-or-sse' | { raw: string };
+  /** For streams: the event names (`event:`) with the schema of each one's JSON data. */
+  events?: Readonly<Record<string, z.ZodType>>;
+  /** The feature that will implement this route; until then it answers 501 not_implemented. */
+  pending?: string;
   /** Returns a JSON-able value, an SseStream, or a RawBody. */
   handler(input: HandlerInput<P, Q, B>): unknown;
 }

@@ -17,6 +17,8 @@ export function logRoutes(app: App) {
       params: processName,
       query: logsQuery,
       response: z.object({ process: z.string(), lines: z.array(logLineSchema) }),
+      produces: 'json-or-sse',
+      events: { line: logLineSchema },
       handler: async ({ params, query, signal }) => {
         const options = { instance: query.instance, tail: query.tail ?? 200 };
         if (!query.follow) return app.logs.tail(params.name, options);
