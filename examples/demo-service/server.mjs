@@ -1,22 +1,22 @@
 #!/usr/bin/env node
-// gowinproc's demo gRPC service: demo.Greeter/SayHello and grpc.health.v1.Health on the port
-// gowinproc gives it (GRPC_PORT, or PORT). Stops gracefully on SIGTERM/SIGINT.
+// gowinproc's demo gRPC service: demo.Greeter/SayHello, grpc.health.v1.Health and server
+// reflection (v1 and v1alpha, so `grpcurl -plaintext localhost:PORT list` and gowinproc's
+// /api/registry see its API) on the port gowinproc gives it (GRPC_PORT, or PORT).
+// Stops gracefully on SIGTERM/SIGINT.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const load = (file) =>
-  grpc.loadPackageDefinition(
-    protoLoader.loadSync(join(here, 'protos', file), {
-      keepCase: true,
-      enums: String,
-      defaults: true,
-    }),
-  );
-const demo = load('greeter.proto').demo;
-const health = load('health.proto').grpc.health.v1;
+const definitions = protoLoader.loadSync(
+  ['greeter.proto', 'health.proto'].map((file) => join(here, 'protos', file)),
+  { keepCase: true, enums: String, defaults: true },
+);
+const loaded = grpc.loadPackageDefinition(definitions);
+const demo = loaded.demo;
+const health = loaded.grpc.health.v1;
 
 const port = Number(process.env.GRPC_PORT ?? process.env.PORT ?? 50051);
 const instanceId = process.env.INSTANCE_ID ?? 'standalone';
@@ -42,6 +42,8 @@ server.addService(health.Health.service, {
     call.write({ status });
   },
 });
+
+new ReflectionService(definitions).addToServer(server);
 
 server.bindAsync(`0.0.0.0:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
   if (error) {
