@@ -6,6 +6,8 @@ import type { Clock } from '../shared/index.js';
 import { DaemonUseCases, type DaemonControl } from './daemon-use-cases.js';
 import { LogUseCases } from './log-use-cases.js';
 import { ProcessUseCases } from './process-use-cases.js';
+import { liveTunnelUrl, RegistryUseCases } from './registry-use-cases.js';
+import { RepositoryUseCases } from './repository-use-cases.js';
 import { TunnelUseCases, type TunnelStatusSource } from './tunnel-use-cases.js';
 
 export interface AppOptions {
@@ -16,6 +18,10 @@ export interface AppOptions {
   control: DaemonControl;
   /** The cloudflared runner, when `tunnel.enabled`. */
   tunnel?: TunnelStatusSource | undefined;
+  /** The Cloudflare auth worker's repoList (ListRepositories), when a worker is configured. */
+  fetchRepoList?: (() => Promise<string[] | undefined>) | undefined;
+  /** The API's own URL once it listens (the registry's proxy_base_url when no tunnel is up). */
+  apiUrl?: (() => string | undefined) | undefined;
 }
 
 export interface App {
@@ -23,6 +29,9 @@ export interface App {
   logs: LogUseCases;
   daemon: DaemonUseCases;
   tunnel: TunnelUseCases;
+  repositories: RepositoryUseCases;
+  /** gRPC services of the instances by reflection, and JSON calls of their methods. */
+  registry: RegistryUseCases;
   /** Supervisor events (lifecycle, health, scale) for streams. */
   subscribe(listener: (event: SupervisorEvent) => void): () => void;
 }
@@ -41,6 +50,16 @@ export function createApp(options: AppOptions): App {
       options.control,
       () => tunnel.healthComponent(),
     ),
+    repositories: new RepositoryUseCases({
+      config: () => options.supervisor.currentConfig(),
+      fetchRepoList: options.fetchRepoList,
+      clock: options.clock,
+    }),
+    registry: new RegistryUseCases({
+      supervisor: options.supervisor,
+      clock: options.clock,
+      baseUrl: () => liveTunnelUrl(tunnel.status()) ?? options.apiUrl?.(),
+    }),
     subscribe: (listener) => options.supervisor.events.subscribe(listener),
   };
 }
@@ -50,3 +69,5 @@ export type { TunnelStatusSource, TunnelView } from './tunnel-use-cases.js';
 export type * from './views.js';
 export type { LogLineView } from './log-use-cases.js';
 export { MAX_TAIL } from './log-use-cases.js';
+export type { RepositoryUseCases } from './repository-use-cases.js';
+export type * from './registry-use-cases.js';

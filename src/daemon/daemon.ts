@@ -1,11 +1,13 @@
 /**
  * The composition root: builds everything from the config, owns the signals and the graceful
- * shutdown. Order: config -> lock -> logger -> supervisor -> app -> REST listener -> adopt/start
- * instances. Shutdown: stop every instance in parallel, close the API, release the lock.
+ * shutdown. Order: config -> lock -> logger -> supervisor -> app -> REST listener (with Connect and
+ * gRPC-Web) -> native gRPC listener -> adopt/start instances. Shutdown: stop every instance in
+ * parallel, close both API ports, release the lock.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuthPolicy } from '../api/auth/index.js';
+import { rpcHttpMount, startGrpcServer, type RunningGrpcServer } from '../api/grpc/index.js';
 import { buildRestApi, listen, type RunningServer } from '../api/rest/index.js';
 import { createApp } from '../app/index.js';
 import { loadConfigFile, type Config, type PathsConfig } from '../config/index.js';
@@ -43,6 +45,8 @@ export interface RunDaemonOptions {
 export interface RunningDaemon {
   config: Config;
   apiUrl: string;
+  /** The native gRPC port (server.grpc_port, or the one the OS chose for 0). */
+  grpcPort: number;
   /** Resolves with the exit code once the daemon has stopped. */
   done: Promise<number>;
   stop(): Promise<number>;
@@ -53,14 +57,6 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   const load = (): Promise<Config> =>
     loadConfigFile(options.configPath, { env, ...(options.paths ? { paths: options.paths } : {}) });
   const config = await load();
-  if (config.server.auth.jwt !== undefined) {
-    // Accepted by the config schema, but not enforced yet: refuse rather than run an open API.
-    throw new DaemonError(
-      'config_invalid',
-      `${config.source}: server.auth.jwt: JWT credentials are not accepted by this version of gowinproc yet; use server.auth.api_keys`,
-    );
-  }
-
   const platform = currentPlatform();
   const driver = new NodeProcessDriver({ platform });
   // Before the lock: a missing or unreadable key stops the daemon here, naming the file.
@@ -95,6 +91,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
   let server: RunningServer | undefined;
+  let grpcServer: RunningGrpcServer | undefined;
   let removeSignals = (): void => undefined;
 
   const stop = (): Promise<number> => {
@@ -103,6 +100,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       supervisor,
       services,
       server: () => server,
+      grpcServer: () => grpcServer,
       lock,
       closeLog,
       removeSignals: () => removeSignals(),
@@ -115,12 +113,27 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   };
 
   const startedAt = systemClock.now();
+  const fetchRepoList = services.fetchRepoList;
   const app = createApp({
     supervisor,
     clock: systemClock,
     startedAt,
     version: VERSION,
     tunnel: services.tunnel,
+    apiUrl: () =>
+      server
+        ? apiUrl(config.server.tls ? 'https' : 'http', config.server.host, server.port)
+        : undefined,
+    fetchRepoList: fetchRepoList
+      ? () =>
+          fetchRepoList().catch((error: unknown) => {
+            logger.warn(
+              { error: (error as Error).message },
+              'the auth worker did not send its repository list; listing configured repositories only',
+            );
+            return undefined;
+          })
+      : undefined,
     control: {
       reload: async () => {
         const next = await load();
@@ -133,26 +146,32 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     },
   });
 
+  // One policy for REST, gRPC and gRPC-Web: one count of failed authentications per client.
+  const auth = new AuthPolicy(config.server, services.tunnel);
+  const onInternalError = (error: unknown): void => logger.error({ err: error }, 'internal error');
+  const browser = {
+    origins: config.server.cors.origins,
+    loopbackOnly: isLoopbackHost(config.server.host),
+    tunnelHost: () => hostOf(services.tunnel?.url()),
+  };
+  const rpc = { app, config: () => supervisor.currentConfig(), auth, onInternalError };
   try {
-    server = await listen(
-      buildRestApi({
-        app,
-        auth: new AuthPolicy(config.server, services.tunnel),
-        onInternalError: (error) => logger.error({ err: error }, 'internal error'),
-        browser: {
-          origins: config.server.cors.origins,
-          loopbackOnly: isLoopbackHost(config.server.host),
-          tunnelHost: () => hostOf(services.tunnel?.url()),
-        },
-      }),
-      {
-        host: config.server.host,
-        port: config.server.port,
-        requestTimeoutMs: config.server.read_timeout,
-        tls: await readServerTls(config),
-      },
-    );
+    const tls = await readServerTls(config);
+    server = await listen(buildRestApi({ app, auth, onInternalError, browser }), {
+      host: config.server.host,
+      port: config.server.port,
+      requestTimeoutMs: config.server.read_timeout,
+      tls,
+      mount: rpcHttpMount({ ...rpc, browser }),
+    });
+    grpcServer = await startGrpcServer({
+      ...rpc,
+      host: config.server.host,
+      port: config.server.grpc_port,
+      tls,
+    });
   } catch (error) {
+    await server?.close();
     unsubscribeLog();
     lock.release();
     await closeLog();
@@ -190,13 +209,19 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   );
 
   logger.info(
-    { api: url, pid: process.pid, version: VERSION, config: config.source },
+    {
+      api: url,
+      grpc: hostPort(config.server.host, grpcServer.port),
+      pid: process.pid,
+      version: VERSION,
+      config: config.source,
+    },
     'gowinproc started',
   );
   await services.start(supervisor, server.port);
   await supervisor.start();
   logger.info({ processes: config.processes.map((p) => p.name) }, 'instances started');
-  return { config, apiUrl: url, done, stop };
+  return { config, apiUrl: url, grpcPort: grpcServer.port, done, stop };
 }
 
 const DUPLICATE_SIGNAL_MS = 1000;
@@ -206,6 +231,7 @@ interface ShutdownParts {
   supervisor: Supervisor;
   services: Services;
   server: () => RunningServer | undefined;
+  grpcServer: () => RunningGrpcServer | undefined;
   lock: DaemonLock;
   closeLog: () => Promise<void>;
   removeSignals: () => void;
@@ -222,7 +248,7 @@ async function shutdown(parts: ShutdownParts): Promise<number> {
     code = 1;
     parts.logger.error({ error: (error as Error).message }, 'shutdown failed');
   }
-  await parts.server()?.close();
+  await Promise.all([parts.server()?.close(), parts.grpcServer()?.close()]);
   parts.removeSignals();
   parts.unsubscribeLog();
   parts.lock.release();
@@ -232,6 +258,11 @@ async function shutdown(parts: ShutdownParts): Promise<number> {
 
 function combine(...fns: Array<() => void>): () => void {
   return () => fns.forEach((fn) => fn());
+}
+
+/** host:port as gRPC clients write it (IPv6 in brackets). */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function hostOf(url: string | undefined): string | undefined {

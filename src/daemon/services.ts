@@ -28,6 +28,8 @@ export interface ServicesOptions {
 export interface Services {
   hooks: LifecycleHook[];
   secrets: SecretsService;
+  /** The auth worker's repository list (ListRepositories), when secrets use a worker. */
+  fetchRepoList: (() => Promise<string[] | undefined>) | undefined;
   /** The tunnel, when enabled: its status for the API and its token for the auth policy. */
   tunnel: (TunnelStatusSource & TunnelToken & { url(): string | undefined }) | undefined;
   /** Starts what runs beside the supervisor (renewal, tunnel) once the API listens. */
@@ -69,6 +71,9 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
   return {
     hooks,
     secrets,
+    fetchRepoList: secretsClient
+      ? async () => (await secretsClient.login({ includeRepoList: true })).repoList
+      : undefined,
     tunnel,
     async start(started, apiPort) {
       if (stopped) return;

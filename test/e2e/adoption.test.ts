@@ -19,7 +19,7 @@ describe('daemon crash and restart', () => {
     const path = writeConfig(
       dir,
       `
-server: { port: 0 }
+server: { port: 0, grpc_port: 0 }
 processes:
   - name: web
     binary_path: ${fixture('http-service.mjs')}
@@ -113,7 +113,7 @@ processes:
     const dir = tempDir();
     const range = portRange();
     const both = `
-server: { port: 0 }
+server: { port: 0, grpc_port: 0 }
 processes:
   - name: keep
     binary_path: ${fixture('print-env.mjs')}

@@ -25,7 +25,7 @@ describe('bad input and failing children', () => {
       writeConfig(
         dir,
         `
-server: { port: 0 }
+server: { port: 0, grpc_port: 0 }
 processes:
   - name: healthy
     binary_path: ${fixture('http-service.mjs')}

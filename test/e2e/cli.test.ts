@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const config = (range = portRange()) => `
-server: { port: 0 }
+server: { port: 0, grpc_port: 0 }
 processes:
   - name: web
     binary_path: ${fixture('http-service.mjs')}
@@ -192,7 +192,7 @@ describe('the gowinproc CLI against a running daemon', () => {
       writeConfig(
         dir,
         `
-server: { port: 0 }
+server: { port: 0, grpc_port: 0 }
 processes:
   - name: stubborn
     binary_path: ${fixture('ignore-sigterm.mjs')}

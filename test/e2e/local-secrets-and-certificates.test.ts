@@ -20,7 +20,7 @@ interface Detail {
 
 function config(range: string): string {
   return `
-server: { port: 0 }
+server: { port: 0, grpc_port: 0 }
 processes:
   - name: api
     binary_path: ${fixture('print-env.mjs')}
@@ -124,7 +124,7 @@ describe('server.tls.auto', () => {
     const dir = tempDir();
     const daemon = await startDaemon(
       dir,
-      writeConfig(dir, 'server: { port: 0, tls: { auto: true } }\nprocesses: []\n'),
+      writeConfig(dir, 'server: { port: 0, grpc_port: 0, tls: { auto: true } }\nprocesses: []\n'),
     );
     expect(daemon.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const ca = readFileSync(join(dir, 'certs', 'daemon', 'api.crt'));

@@ -32,7 +32,7 @@ describe('the quickstart (npm start)', () => {
   it('runs two health-checked instances of the demo gRPC service that answer calls', async () => {
     const dir = tempDir();
     const daemon = await startDaemon(dir, join(ROOT, 'examples', 'quickstart.yaml'), {
-      env: { GOWINPROC_PORT: '0' },
+      env: { GOWINPROC_PORT: '0', GOWINPROC_GRPC_PORT: '0' },
     });
     let instances: Array<{ id: string; port: number; status: string }> = [];
     await waitFor(

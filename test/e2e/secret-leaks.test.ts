@@ -79,6 +79,7 @@ ${extra}`;
     const configText = `
 server:
   port: 0
+  grpc_port: 0
   auth:
     api_keys: [ { name: ops, key: ${API_KEY}, role: admin } ]
 secrets:

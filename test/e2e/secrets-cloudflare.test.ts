@@ -52,7 +52,7 @@ describe('Cloudflare secrets', () => {
       writeConfig(
         dir,
         `
-server: { port: 0 }
+server: { port: 0, grpc_port: 0 }
 secrets:
   mode: cloudflare
   cloudflare:
@@ -110,7 +110,7 @@ processes:
       writeConfig(
         dir,
         `
-server: { port: 0 }
+server: { port: 0, grpc_port: 0 }
 secrets:
   mode: cloudflare
   cloudflare: { worker_url: ${worker.url}, private_key_path: keys/client_private.pem, retry_max: 0 }
@@ -161,7 +161,7 @@ processes:
         writeConfig(
           dir,
           `
-server: { port: 0 }
+server: { port: 0, grpc_port: 0 }
 secrets:
   mode: cloudflare
   cloudflare: { worker_url: https://auth.invalid, private_key_path: keys/none.pem }

@@ -78,7 +78,7 @@ describe('the Cloudflare quick tunnel', () => {
       writeConfig(
         dir,
         `
-server: { port: 0 }
+server: { port: 0, grpc_port: 0 }
 tunnel:
   enabled: true
   worker_url: ${worker.url}
@@ -160,7 +160,7 @@ processes:
     const cloudflared = fakeCloudflaredIn(dir);
     const path = writeConfig(
       dir,
-      'server: { port: 0 }\ntunnel: { enabled: true }\nprocesses: []\n',
+      'server: { port: 0, grpc_port: 0 }\ntunnel: { enabled: true }\nprocesses: []\n',
     );
     const env = cloudflared.env;
     const seen = new Set<number>();
@@ -212,7 +212,7 @@ processes:
       dir,
       writeConfig(
         dir,
-        `server:\n  port: 0\n  tls: { auto: true }\n  auth: { api_keys: [ { name: k, key: ${key}, role: viewer } ] }\ntunnel: { enabled: true }\nprocesses: []\n`,
+        `server:\n  port: 0\n  grpc_port: 0\n  tls: { auto: true }\n  auth: { api_keys: [ { name: k, key: ${key}, role: viewer } ] }\ntunnel: { enabled: true }\nprocesses: []\n`,
       ),
       { env: cloudflared.env },
     );

@@ -1,0 +1,76 @@
+/**
+ * ErrorCode -> gRPC status code, once for the gRPC, gRPC-Web and Connect edges (grpc.md: real
+ * status codes, never UNKNOWN with a text). Choices that are not obvious:
+ * - operation_in_progress: ABORTED (a concurrency conflict: retry once the running operation
+ *   ends), as REST's 409.
+ * - file_exists: ALREADY_EXISTS, the code gRPC defines for "the file to create already exists".
+ * - daemon_locked: FAILED_PRECONDITION (another daemon owns the data directory; retrying the same
+ *   call does not help until an operator acts).
+ * - permission_denied is the operating system refusing a file, not the caller's role:
+ *   FAILED_PRECONDITION. The caller's role is `forbidden` -> PERMISSION_DENIED.
+ * - max_instances_reached and port_range_exhausted: RESOURCE_EXHAUSTED (a bounded resource is
+ *   used up); min_instances_reached: FAILED_PRECONDITION.
+ */
+import { Code, ConnectError } from '@connectrpc/connect';
+import { DaemonError, type ErrorCode } from '../../shared/index.js';
+
+export const GRPC_CODE: Record<ErrorCode, Code> = {
+  invalid_argument: Code.InvalidArgument,
+  config_invalid: Code.InvalidArgument,
+  config_not_found: Code.FailedPrecondition,
+  process_not_found: Code.NotFound,
+  instance_not_found: Code.NotFound,
+  not_found: Code.NotFound,
+  not_implemented: Code.Unimplemented,
+  rate_limited: Code.ResourceExhausted,
+  instance_unreachable: Code.Unavailable,
+  max_instances_reached: Code.ResourceExhausted,
+  min_instances_reached: Code.FailedPrecondition,
+  operation_in_progress: Code.Aborted,
+  binary_not_found: Code.FailedPrecondition,
+  permission_denied: Code.FailedPrecondition,
+  work_dir_missing: Code.FailedPrecondition,
+  port_in_use: Code.FailedPrecondition,
+  port_range_exhausted: Code.ResourceExhausted,
+  spawn_failed: Code.FailedPrecondition,
+  hook_failed: Code.FailedPrecondition,
+  not_ready: Code.FailedPrecondition,
+  secrets_missing: Code.FailedPrecondition,
+  key_invalid: Code.FailedPrecondition,
+  file_exists: Code.AlreadyExists,
+  cloudflare_auth_failed: Code.Unavailable,
+  cloudflare_unavailable: Code.Unavailable,
+  daemon_locked: Code.FailedPrecondition,
+  daemon_unreachable: Code.Unavailable,
+  unauthenticated: Code.Unauthenticated,
+  forbidden: Code.PermissionDenied,
+  payload_too_large: Code.ResourceExhausted,
+  shutting_down: Code.Unavailable,
+  internal: Code.Internal,
+};
+
+/**
+ * The response metadata (a trailer on gRPC) that carries our own error code beside the gRPC
+ * status, so a client can tell process_not_found from instance_not_found.
+ */
+export const ERROR_CODE_METADATA = 'gowinproc-error-code';
+
+/** What a caller sees of a bug: the details go to the daemon log, never over the wire. */
+export const INTERNAL_MESSAGE = 'internal error; the daemon log has the details';
+
+/**
+ * The ConnectError a caller receives for anything a handler threw. A ConnectError passes as it is
+ * (the framework's own: deadline, malformed message); everything else becomes a DaemonError and
+ * keeps its message, except `internal`, whose message may hold internals. A rate_limited answer
+ * carries `retry-after` (seconds) as REST's 429 does.
+ */
+export function toConnectError(error: unknown): ConnectError {
+  if (error instanceof ConnectError) return error;
+  const failure = DaemonError.from(error);
+  const message = failure.code === 'internal' ? INTERNAL_MESSAGE : failure.message;
+  const metadata: Record<string, string> = { [ERROR_CODE_METADATA]: failure.code };
+  const retryAfter = failure.details['retry_after_seconds'];
+  if (failure.code === 'rate_limited' && typeof retryAfter === 'number')
+    metadata['retry-after'] = String(retryAfter);
+  return new ConnectError(message, GRPC_CODE[failure.code], metadata, undefined, error);
+}
