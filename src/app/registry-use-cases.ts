@@ -12,11 +12,13 @@
  * a `/proxy/<name>` gateway that this daemon does not have.
  */
 import type { Supervisor } from '../core/index.js';
-import {
+// Types only: the introspector (protobuf descriptors, HTTP/2 client) is loaded on first use, so a
+// daemon that never serves the registry does not carry it in memory.
+import type {
   GrpcIntrospector,
-  type InstanceAddress,
-  type MessageSummary,
-  type ServiceSummary,
+  InstanceAddress,
+  MessageSummary,
+  ServiceSummary,
 } from '../services/grpc-introspection/index.js';
 import { apiUrl, DaemonError, type Clock } from '../shared/index.js';
 import type { TunnelView } from './tunnel-use-cases.js';
@@ -77,13 +79,20 @@ export interface RegistryUseCasesOptions {
 export class RegistryUseCases {
   private readonly supervisor: RegistryUseCasesOptions['supervisor'];
   private readonly clock: Clock;
-  private readonly introspector: GrpcIntrospector;
+  private introspecting: Promise<GrpcIntrospector> | undefined;
   private readonly nextInstance = new Map<string, number>();
 
   constructor(private readonly options: RegistryUseCasesOptions) {
     this.supervisor = options.supervisor;
     this.clock = options.clock;
-    this.introspector = options.introspector ?? new GrpcIntrospector({ clock: options.clock });
+    if (options.introspector) this.introspecting = Promise.resolve(options.introspector);
+  }
+
+  private introspector(): Promise<GrpcIntrospector> {
+    this.introspecting ??= import('../services/grpc-introspection/index.js').then(
+      ({ GrpcIntrospector: Introspector }) => new Introspector({ clock: this.clock }),
+    );
+    return this.introspecting;
   }
 
   private proxyBaseUrl(): string {
@@ -97,11 +106,12 @@ export class RegistryUseCases {
     const processes = [...this.supervisor.list()].sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
     );
+    const introspector = await this.introspector();
     const available = await Promise.all(
       processes.map(async (program): Promise<RegistryProcessView> => {
         const ready = servingInstances(program.ready());
         const catalog = ready[0]
-          ? await this.introspector.describe(ready[0]).catch(() => undefined)
+          ? await introspector.describe(ready[0]).catch(() => undefined)
           : undefined;
         return {
           name: program.name,
@@ -146,7 +156,9 @@ export class RegistryUseCases {
     const turn = this.nextInstance.get(program.name) ?? 0;
     this.nextInstance.set(program.name, (turn + 1) % ready.length);
     const instance = ready[turn % ready.length]!;
-    const outcome = await this.introspector.invoke(instance, {
+    const outcome = await (
+      await this.introspector()
+    ).invoke(instance, {
       service: request.service,
       method: request.method,
       data: request.data,

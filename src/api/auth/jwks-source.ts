@@ -10,13 +10,13 @@
  */
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import {
+import type {
   createLocalJWKSet,
-  errors,
-  type FlattenedJWSInput,
-  type JSONWebKeySet,
-  type JWSHeaderParameters,
+  FlattenedJWSInput,
+  JSONWebKeySet,
+  JWSHeaderParameters,
 } from 'jose';
+import { loadJose } from './jose-loader.js';
 import type { Clock } from '../../shared/index.js';
 
 export interface JwksSourceOptions {
@@ -69,6 +69,7 @@ export class JwksSource {
     try {
       return await keys(header, token);
     } catch (error) {
+      const { errors } = await loadJose();
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
       if (this.clock.now() - this.fetchedAt < this.options.cooldownMs) throw error;
       await this.refresh(this.clock.now());
@@ -93,7 +94,7 @@ export class JwksSource {
   private async load(): Promise<void> {
     try {
       const json = await this.download();
-      const keys = createLocalJWKSet(json);
+      const keys = (await loadJose()).createLocalJWKSet(json);
       this.keys = keys;
       this.fetchedAt = this.clock.now();
       this.failure = undefined;

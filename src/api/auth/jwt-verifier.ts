@@ -9,17 +9,15 @@
  * forbidden when the token is genuine but carries no usable role.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import {
-  errors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  type JWTVerifyOptions,
-} from 'jose';
+import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import type { JwtConfig } from '../../config/index.js';
 import { DaemonError, type Clock } from '../../shared/index.js';
+import { loadJose } from './jose-loader.js';
 import { JwksSource, JwksUnavailable, type JwksSourceOptions } from './jwks-source.js';
 import type { Role } from './roles.js';
+
+type JoseErrors = Awaited<ReturnType<typeof loadJose>>['errors'];
+type ClaimFailure = InstanceType<JoseErrors['JWTClaimValidationFailed']>;
 
 /** Clock skew allowed between the token issuer and this machine. */
 export const JWT_CLOCK_TOLERANCE_S = 5;
@@ -66,6 +64,7 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<JwtPrincipal> {
+    const { jwtVerify, errors } = await loadJose();
     let payload: JWTPayload;
     try {
       const options: JWTVerifyOptions = {
@@ -82,7 +81,7 @@ export class JwtVerifier {
           ? await jwtVerify(token, key, options)
           : await jwtVerify(token, key, options));
     } catch (error) {
-      throw this.explain(error);
+      throw this.explain(error, errors);
     }
     return {
       name: typeof payload.sub === 'string' ? payload.sub : 'jwt',
@@ -110,7 +109,7 @@ export class JwtVerifier {
     return value as Role;
   }
 
-  private explain(error: unknown): DaemonError {
+  private explain(error: unknown, errors: JoseErrors): DaemonError {
     const fail = (message: string, details: Record<string, unknown> = {}): DaemonError =>
       new DaemonError('unauthenticated', message, { details: { credential: 'jwt', ...details } });
     if (error instanceof JwksUnavailable) {
@@ -123,7 +122,7 @@ export class JwtVerifier {
       return fail(`the JWT expired at ${isoTime(error.payload.exp)}`);
     }
     if (error instanceof errors.JWTClaimValidationFailed) {
-      return fail(this.claimProblem(error));
+      return fail(this.claimProblem(error as ClaimFailure));
     }
     if (error instanceof errors.JOSEAlgNotAllowed) {
       return fail(
@@ -144,7 +143,7 @@ export class JwtVerifier {
     return fail('the bearer token is not a well-formed JWT');
   }
 
-  private claimProblem(error: InstanceType<typeof errors.JWTClaimValidationFailed>): string {
+  private claimProblem(error: ClaimFailure): string {
     const { claim, reason, payload } = error;
     if (reason === 'missing') {
       return claim === 'exp'
