@@ -410,3 +410,30 @@ describe('certificate settings', () => {
     expect(problem).toMatchObject({ key: 'certificates.hosts[1]', line: 4 });
   });
 });
+
+describe('JWT keys', () => {
+  it('refuses a public key that RS256/ES256 cannot use, and a JWKS URL that is not http(s)', () => {
+    expect(problemOf('server:\n  auth:\n    jwt: { public_key: not-a-key }\n')).toMatchObject({
+      key: 'server.auth.jwt.public_key',
+    });
+    expect(
+      problemOf('server:\n  auth:\n    jwt: { jwks_url: ftp://keys.test/jwks }\n'),
+    ).toMatchObject({
+      key: 'server.auth.jwt.jwks_url',
+    });
+  });
+
+  it('accepts an RSA or P-256 public key', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    for (const key of [
+      generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey,
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey,
+    ]) {
+      const pem = key.export({ type: 'spki', format: 'pem' }).toString();
+      const config = parse(
+        `server:\n  auth:\n    jwt:\n      public_key: ${JSON.stringify(pem)}\n`,
+      );
+      expect(config.server.auth.jwt?.public_key).toBe(pem);
+    }
+  });
+});

@@ -3,6 +3,7 @@
  * resolved against the config file's directory, and checks across keys (unique names, instance
  * bounds, balancer targets).
  */
+import { createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { domainToASCII } from 'node:url';
@@ -61,6 +62,7 @@ export function finalizeConfig(
   );
   checkFixedPorts(processes, parsed.server, issues);
   checkServerSafety(parsed.server, issues);
+  checkJwtKeys(parsed.server, issues);
   checkCloudflareSecrets(parsed, processes, issues);
   checkTunnelWorker(parsed, issues);
   checkCertificates(parsed, issues);
@@ -371,6 +373,35 @@ function checkServerSafety(server: ParsedConfig['server'], issues: ConfigIssue[]
     issues.push({
       path: ['server', 'host'],
       message: `${server.host} is reachable from other machines but server.auth has no credentials; add server.auth.api_keys or server.auth.jwt, listen on 127.0.0.1, or set server.auth.insecure: true to accept an open API`,
+    });
+  }
+}
+
+/** A JWT key the daemon could not use is a config error, found by `config check` too. */
+function checkJwtKeys(server: ParsedConfig['server'], issues: ConfigIssue[]): void {
+  const jwt = server.auth.jwt;
+  if (jwt?.public_key !== undefined) {
+    let usable = false;
+    try {
+      const key = createPublicKey(jwt.public_key);
+      usable =
+        key.asymmetricKeyType === 'rsa' ||
+        (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1');
+    } catch {
+      usable = false;
+    }
+    if (!usable) {
+      issues.push({
+        path: ['server', 'auth', 'jwt', 'public_key'],
+        message:
+          'not a PEM public key for RS256 (RSA) or ES256 (EC P-256): expected "-----BEGIN PUBLIC KEY-----"',
+      });
+    }
+  }
+  if (jwt?.jwks_url !== undefined && !/^https?:\/\/[^/\s]+/i.test(jwt.jwks_url)) {
+    issues.push({
+      path: ['server', 'auth', 'jwt', 'jwks_url'],
+      message: `${JSON.stringify(jwt.jwks_url)} is not an http:// or https:// URL`,
     });
   }
 }

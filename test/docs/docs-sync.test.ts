@@ -8,11 +8,14 @@
  *   its rows starts with one backticked key path (`server.port`, `processes[].health_check.timeout`,
  *   `load_balancers[].routes[].weights`). Other tables (aliases, units...) are not read.
  * - errors.md: the table whose header's first cell is `Code` has the columns
- *   Code | HTTP | Meaning | What to do; Meaning is the sentence ERROR_CODES gives the code.
+ *   Code | HTTP | gRPC | Meaning | What to do (found by their header names); Meaning is the
+ *   sentence ERROR_CODES gives the code, gRPC the canonical name of GRPC_CODE's status.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Code } from '@connectrpc/connect';
+import { GRPC_CODE } from '../../src/api/grpc/grpc-status.js';
 import { HTTP_STATUS } from '../../src/api/rest/error-status.js';
 import { configSchema } from '../../src/config/index.js';
 import { ERROR_CODES } from '../../src/shared/index.js';
@@ -121,18 +124,28 @@ function tableCells(line: string): string[] {
   return cells;
 }
 
+interface TableRow {
+  line: number;
+  cells: string[];
+  /** The cell under each header name of its table. */
+  byHeader: Record<string, string>;
+}
+
 /** The body rows of every table whose header's first cell is `header`, with their line numbers. */
-function tableRows(markdown: string, header: string): Array<{ line: number; cells: string[] }> {
+function tableRows(markdown: string, header: string): TableRow[] {
   const lines = markdown.split('\n');
-  const rows: Array<{ line: number; cells: string[] }> = [];
+  const rows: TableRow[] = [];
   for (let i = 0; i < lines.length; i++) {
     const isHeader =
       lines[i]!.trim().startsWith('|') &&
       tableCells(lines[i]!)[0] === header &&
       /^\s*\|?\s*:?-{3,}/.test(lines[i + 1] ?? '');
     if (!isHeader) continue;
+    const headers = tableCells(lines[i]!);
     for (i += 2; i < lines.length && lines[i]!.trim().startsWith('|'); i++) {
-      rows.push({ line: i + 1, cells: tableCells(lines[i]!) });
+      const cells = tableCells(lines[i]!);
+      const byHeader = Object.fromEntries(headers.map((name, n) => [name, cells[n] ?? '']));
+      rows.push({ line: i + 1, cells, byHeader });
     }
   }
   return rows;
@@ -186,8 +199,9 @@ describe('docs/errors.md', () => {
   const rows = tableRows(readDoc('errors.md'), 'Code').map((row) => ({
     line: row.line,
     code: BACKTICKED.exec(row.cells[0] ?? '')?.[1] ?? `(not a backticked code: ${row.cells[0]})`,
-    status: row.cells[1] ?? '',
-    meaning: row.cells[2] ?? '',
+    status: row.byHeader['HTTP'] ?? '',
+    grpc: row.byHeader['gRPC'] ?? '',
+    meaning: row.byHeader['Meaning'] ?? '',
   }));
   const codes = Object.keys(ERROR_CODES) as Array<keyof typeof ERROR_CODES>;
 
@@ -202,6 +216,22 @@ describe('docs/errors.md', () => {
       .map(
         (row) =>
           `line ${row.line}: ${row.code} says ${row.status}, HTTP_STATUS says ${HTTP_STATUS[row.code as keyof typeof HTTP_STATUS]}`,
+      );
+    expect(wrong).toEqual([]);
+  });
+
+  it('gives each code the gRPC status of GRPC_CODE, by its canonical name', () => {
+    // Code.NotFound -> NOT_FOUND; Code.Canceled is spelled CANCELLED by gRPC.
+    const canonical = (code: Code): string =>
+      code === Code.Canceled
+        ? 'CANCELLED'
+        : Code[code].replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+    const wrong = rows
+      .filter((row) => row.code in GRPC_CODE)
+      .filter((row) => row.grpc !== canonical(GRPC_CODE[row.code as keyof typeof GRPC_CODE]))
+      .map(
+        (row) =>
+          `line ${row.line}: ${row.code} says ${row.grpc}, GRPC_CODE says ${canonical(GRPC_CODE[row.code as keyof typeof GRPC_CODE])}`,
       );
     expect(wrong).toEqual([]);
   });

@@ -137,7 +137,7 @@ describe('CORS', () => {
           ...CORS,
           'access-control-allow-methods': 'GET, POST',
           'access-control-allow-headers':
-            'authorization, content-type, x-api-key, connect-protocol-version, x-grpc-web, x-user-agent',
+            'authorization, content-type, x-api-key, connect-protocol-version, connect-timeout-ms, grpc-timeout, x-grpc-web, x-user-agent',
           'access-control-max-age': '600',
         },
         body: '',

@@ -8,7 +8,7 @@
 
 export const CORS_ALLOW_METHODS = 'GET, POST';
 export const CORS_ALLOW_HEADERS =
-  'authorization, content-type, x-api-key, connect-protocol-version, x-grpc-web, x-user-agent';
+  'authorization, content-type, x-api-key, connect-protocol-version, connect-timeout-ms, grpc-timeout, x-grpc-web, x-user-agent';
 export const CORS_MAX_AGE_SECONDS = 600;
 /** Response headers a page may read beyond the CORS-safelisted ones. */
 export const CORS_EXPOSE_HEADERS = ['Retry-After'] as const;

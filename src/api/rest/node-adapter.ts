@@ -82,11 +82,19 @@ async function serveOne(router: Router, req: IncomingMessage, res: ServerRespons
   }
   res.writeHead(response.status, response.headers);
   res.flushHeaders();
-  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
+  // A comment after 15 s without output keeps proxies from closing an idle stream (a stream that
+  // sends its own heartbeats never needs one).
+  let lastWrite = Date.now();
+  const keepAlive = setInterval(() => {
+    if (Date.now() - lastWrite < SSE_KEEPALIVE_MS) return;
+    lastWrite = Date.now();
+    res.write(': keep-alive\n\n');
+  }, SSE_KEEPALIVE_MS / 3);
   keepAlive.unref();
   try {
     for await (const event of response.stream.events) {
       if (abort.signal.aborted) break;
+      lastWrite = Date.now();
       const text =
         'comment' in event
           ? `: ${event.comment}\n\n`

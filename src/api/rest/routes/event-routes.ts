@@ -1,6 +1,6 @@
 /**
  * GET /api/v1/events: the supervisor's events as server-sent events, for dashboards and
- * `gowinproc events`. Each event is sent as `event: <type>`, `id: <seq>`, `data: <the event as
+ * scripts. Each event is sent as `event: <type>`, `id: <seq>`, `data: <the event as
  * JSON>`; a comment line every 15 s keeps proxies from closing an idle stream.
  */
 import { z } from 'zod';
