@@ -2,9 +2,12 @@
  * The registry and dynamic invocation end to end: the built daemon manages the demo gRPC service
  * (examples/demo-service, which serves reflection), GET /api/registry reads its services and
  * messages by reflection, and POST /api/invoke calls demo.Greeter/SayHello with JSON.
- * TunnelService, the gRPC twin, is tested in process (src/api/grpc/tunnel-service.test.ts).
+ * TunnelService, the gRPC twin, is called on the native port by an independent grpc-js client
+ * that loads proto/tunnel/tunnel.proto.
  */
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
 import { portRange, startDaemon, writeConfig } from '../helpers/daemon.js';
 import { ROOT } from '../helpers/paths.js';
@@ -156,5 +159,50 @@ describe('the gRPC registry and JSON invocation (REST)', () => {
       },
     });
     expect((await invoke({ service: undefined })).status).toBe(400);
+  });
+
+  it('answers TunnelService GetRegistry and InvokeMethod on the native gRPC port (grpc-js)', async () => {
+    const { daemon } = await demoDaemon();
+    const line = daemon.output.find((l) => l.includes('gowinproc started')) ?? '';
+    const port = Number(/grpc=127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
+    const definition = protoLoader.loadSync(join(ROOT, 'proto', 'tunnel', 'tunnel.proto'), {
+      keepCase: true,
+      defaults: true,
+      arrays: true,
+    });
+    const Client = (
+      grpc.loadPackageDefinition(definition).tunnel as unknown as {
+        TunnelService: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client;
+      }
+    ).TunnelService;
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const call = <T>(rpc: string, request: object): Promise<T> =>
+      new Promise((resolve, reject) =>
+        (
+          client as unknown as Record<
+            string,
+            (r: object, cb: (e: grpc.ServiceError | null, v: unknown) => void) => void
+          >
+        )[rpc]!.call(client, request, (error, value) =>
+          error ? reject(error) : resolve(value as T),
+        ),
+      );
+    try {
+      const registry = await call<{
+        available_processes: Array<{ name: string; services: Array<{ name: string }> }>;
+      }>('GetRegistry', {});
+      const demo = registry.available_processes.find((p) => p.name === 'demo');
+      expect(demo?.services.map((s) => s.name)).toContain('demo.Greeter');
+      const answer = await call<{ success: boolean; data: string; error: string }>('InvokeMethod', {
+        process: 'demo',
+        service: 'demo.Greeter',
+        method: 'SayHello',
+        data: JSON.stringify({ name: 'wire' }),
+      });
+      expect(answer.success).toBe(true);
+      expect(JSON.stringify(JSON.parse(answer.data))).toContain('wire');
+    } finally {
+      client.close();
+    }
   });
 });
