@@ -1,7 +1,14 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import { DaemonError, ERROR_CODE_LIST } from '../../shared/index.js';
-import { ERROR_CODE_METADATA, GRPC_CODE, INTERNAL_MESSAGE, toConnectError } from './grpc-status.js';
+import {
+  ERROR_CODE_METADATA,
+  GRPC_CODE,
+  INTERNAL_MESSAGE,
+  MAX_MESSAGE_CHARS,
+  toConnectError,
+  wireMessage,
+} from './grpc-status.js';
 
 describe('GRPC_CODE', () => {
   it('maps every error code to a real status, never UNKNOWN or OK', () => {
@@ -70,5 +77,25 @@ describe('toConnectError', () => {
     );
     expect(limited.code).toBe(Code.ResourceExhausted);
     expect(limited.metadata.get('retry-after')).toBe('30');
+  });
+
+  it('keeps messages fit for the grpc-message trailer: bounded and well-formed', () => {
+    const echoed = toConnectError(
+      new DaemonError('process_not_found', `no process named "${'a'.repeat(100_000)}"`),
+    );
+    expect(echoed.rawMessage.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS + 20);
+    expect(echoed.rawMessage).toMatch(/^no process named "a+… \(truncated\)$/);
+    expect(echoed.code).toBe(Code.NotFound);
+    const lone = toConnectError(
+      new ConnectError('bad value "\ud800x\udc00"', Code.InvalidArgument),
+    );
+    expect(lone.rawMessage).toBe('bad value "\ufffdx\ufffd"');
+    expect(lone.code).toBe(Code.InvalidArgument);
+    expect(() => encodeURIComponent(lone.rawMessage)).not.toThrow();
+    // A surrogate pair at the cut is dropped whole, never split.
+    const emoji = wireMessage(`${'a'.repeat(MAX_MESSAGE_CHARS - 1)}😀tail`);
+    expect(() => encodeURIComponent(emoji)).not.toThrow();
+    expect(emoji.startsWith(`${'a'.repeat(MAX_MESSAGE_CHARS - 1)}…`)).toBe(true);
+    expect(wireMessage('fine 😀')).toBe('fine 😀');
   });
 });

@@ -59,15 +59,44 @@ export const ERROR_CODE_METADATA = 'gowinproc-error-code';
 export const INTERNAL_MESSAGE = 'internal error; the daemon log has the details';
 
 /**
+ * Longest message a caller receives. On the native port it travels percent-encoded in the
+ * grpc-message trailer, and peers limit header sizes (grpc-java: 8 KiB): a message that echoed a
+ * 100 KB process name made the stream fail with RST_STREAM, which clients report as INTERNAL.
+ */
+export const MAX_MESSAGE_CHARS = 512;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `text` as it can go on the wire: well-formed (grpc-message is written with encodeURIComponent,
+ * which throws on a lone surrogate and left the call without a status) and bounded.
+ */
+export function wireMessage(text: string): string {
+  const wellFormed = text.replace(LONE_SURROGATE, '\uFFFD');
+  if (wellFormed.length <= MAX_MESSAGE_CHARS) return wellFormed;
+  // Cut before a surrogate pair, not through it.
+  const end = /[\uD800-\uDBFF]/.test(wellFormed[MAX_MESSAGE_CHARS - 1]!)
+    ? MAX_MESSAGE_CHARS - 1
+    : MAX_MESSAGE_CHARS;
+  return `${wellFormed.slice(0, end)}… (truncated)`;
+}
+
+/**
  * The ConnectError a caller receives for anything a handler threw. A ConnectError passes as it is
- * (the framework's own: deadline, malformed message); everything else becomes a DaemonError and
- * keeps its message, except `internal`, whose message may hold internals. A rate_limited answer
- * carries `retry-after` (seconds) as REST's 429 does.
+ * (the framework's own: deadline, malformed message), its message made wire-safe; everything else
+ * becomes a DaemonError and keeps its message, except `internal`, whose message may hold
+ * internals. A rate_limited answer carries `retry-after` (seconds) as REST's 429 does.
  */
 export function toConnectError(error: unknown): ConnectError {
-  if (error instanceof ConnectError) return error;
+  if (error instanceof ConnectError) {
+    const message = wireMessage(error.rawMessage);
+    if (message === error.rawMessage) return error;
+    const safe = new ConnectError(message, error.code, error.metadata, undefined, error.cause);
+    safe.details = error.details;
+    return safe;
+  }
   const failure = DaemonError.from(error);
-  const message = failure.code === 'internal' ? INTERNAL_MESSAGE : failure.message;
+  const message = wireMessage(failure.code === 'internal' ? INTERNAL_MESSAGE : failure.message);
   const metadata: Record<string, string> = { [ERROR_CODE_METADATA]: failure.code };
   const retryAfter = failure.details['retry_after_seconds'];
   if (failure.code === 'rate_limited' && typeof retryAfter === 'number')

@@ -10,6 +10,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { corsHeaders, isAllowedOrigin, preflightHeaders } from '../rest/cors.js';
 import type { PathMount } from '../rest/node-adapter.js';
 import type { BrowserGuard } from '../rest/router.js';
+import { checkRequestMessages, requireAuthority } from './request-check.js';
 import {
   peerContext,
   registerServices,
@@ -26,15 +27,20 @@ export const RPC_PATH_PREFIXES: readonly string[] = [
 
 /** The PathMount for rest's listen(): Connect and gRPC-Web requests. */
 export function rpcHttpMount(options: RpcServiceOptions & { browser: BrowserGuard }): PathMount {
-  const handler = connectNodeAdapter({
-    grpc: false,
-    grpcWeb: true,
-    connect: true,
-    readMaxBytes: RPC_READ_MAX_BYTES,
-    interceptors: rpcInterceptors(options),
-    contextValues: peerContext,
-    routes: (router) => registerServices(router, options),
-  });
+  const handler = requireAuthority(
+    connectNodeAdapter({
+      grpc: false,
+      grpcWeb: true,
+      connect: true,
+      readMaxBytes: RPC_READ_MAX_BYTES,
+      interceptors: rpcInterceptors(options),
+      contextValues: peerContext,
+      routes: (router) => {
+        registerServices(router, options);
+        checkRequestMessages(router, RPC_READ_MAX_BYTES);
+      },
+    }),
+  );
   const origins = options.browser.origins;
   return {
     prefixes: RPC_PATH_PREFIXES,

@@ -22,6 +22,7 @@ import { file_tunnel_tunnel } from '../../gen/tunnel/tunnel_pb.js';
 import { DaemonError, errnoCode, systemClock, type Clock } from '../../shared/index.js';
 import { registerHealth } from './health.js';
 import { registerReflection } from './reflection.js';
+import { checkRequestMessages, requireAuthority } from './request-check.js';
 import {
   peerContext,
   registerServices,
@@ -67,12 +68,13 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         file_tunnel_tunnel,
         file_grpc_health_v1_health,
       ]);
+      checkRequestMessages(router, RPC_READ_MAX_BYTES);
     },
   });
   const server: Http2Server | Http2SecureServer = options.tls
     ? createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: false })
     : createServer();
-  server.on('request', handler);
+  server.on('request', requireAuthority(handler));
   const sessions = new Set<ServerHttp2Session>();
   server.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
