@@ -5,19 +5,11 @@
  * server.cors.origins get REST's CORS answers (preflight included) plus the response headers the
  * RPC protocols need exposed (grpc-status, grpc-message...); the dashboard is same-origin.
  */
-import { cors } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { corsHeaders, isAllowedOrigin, preflightHeaders } from '../rest/cors.js';
 import type { PathMount } from '../rest/node-adapter.js';
 import type { BrowserGuard } from '../rest/router.js';
-import { checkRequestMessages, requireAuthority } from './request-check.js';
-import {
-  peerContext,
-  registerServices,
-  rpcInterceptors,
-  RPC_READ_MAX_BYTES,
-  type RpcServiceOptions,
-} from './routes.js';
+// Types only: the handler (Connect, protobuf descriptors) is loaded by the first RPC request.
+import type { HttpRpcHandler } from './http-rpc-handler.js';
+import type { RpcServiceOptions } from './routes.js';
 
 /** The paths the HTTP port hands to this handler instead of the REST router. */
 export const RPC_PATH_PREFIXES: readonly string[] = [
@@ -27,33 +19,20 @@ export const RPC_PATH_PREFIXES: readonly string[] = [
 
 /** The PathMount for rest's listen(): Connect and gRPC-Web requests. */
 export function rpcHttpMount(options: RpcServiceOptions & { browser: BrowserGuard }): PathMount {
-  const handler = requireAuthority(
-    connectNodeAdapter({
-      grpc: false,
-      grpcWeb: true,
-      connect: true,
-      readMaxBytes: RPC_READ_MAX_BYTES,
-      interceptors: rpcInterceptors(options),
-      contextValues: peerContext,
-      routes: (router) => {
-        registerServices(router, options);
-        checkRequestMessages(router, RPC_READ_MAX_BYTES);
-      },
-    }),
-  );
-  const origins = options.browser.origins;
+  let handler: Promise<HttpRpcHandler> | undefined;
   return {
     prefixes: RPC_PATH_PREFIXES,
     handle(req, res) {
-      const origin = req.headers.origin;
-      for (const [name, value] of Object.entries(corsHeaders(origin, origins, cors.exposedHeaders)))
-        res.setHeader(name, value);
-      if (req.method === 'OPTIONS' && isAllowedOrigin(origin, origins)) {
-        res.writeHead(204, preflightHeaders(origin, origins));
-        res.end();
-        return;
-      }
-      handler(req, res);
+      handler ??= import('./http-rpc-handler.js').then((module) =>
+        module.createHttpRpcHandler(options),
+      );
+      handler.then(
+        (serve) => serve(req, res),
+        (error: unknown) => {
+          options.onInternalError(error);
+          res.writeHead(500).end();
+        },
+      );
     },
   };
 }

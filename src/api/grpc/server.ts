@@ -14,22 +14,10 @@ import {
   type Http2Server,
   type ServerHttp2Session,
 } from 'node:http2';
-import { Code, ConnectError } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { file_grpc_health_v1_health } from '../../gen/grpc/health/v1/health_pb.js';
-import { file_proto_process_manager } from '../../gen/proto/process_manager_pb.js';
-import { file_tunnel_tunnel } from '../../gen/tunnel/tunnel_pb.js';
 import { DaemonError, errnoCode, systemClock, type Clock } from '../../shared/index.js';
-import { registerHealth } from './health.js';
-import { registerReflection } from './reflection.js';
-import { checkRequestMessages, requireAuthority } from './request-check.js';
-import {
-  peerContext,
-  registerServices,
-  rpcInterceptors,
-  RPC_READ_MAX_BYTES,
-  type RpcServiceOptions,
-} from './routes.js';
+// Types only: the handler (Connect, protobuf descriptors) is loaded by the first request.
+import type * as NativeHandlerModule from './native-handler.js';
+import type { RpcServiceOptions } from './routes.js';
 
 export interface GrpcServerOptions extends RpcServiceOptions {
   host: string;
@@ -52,29 +40,28 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const clock = options.clock ?? systemClock;
   const shutdown = new AbortController();
   let serving = true;
-  const handler = connectNodeAdapter({
-    grpc: true,
-    grpcWeb: false,
-    connect: false,
-    readMaxBytes: RPC_READ_MAX_BYTES,
-    shutdownSignal: shutdown.signal,
-    interceptors: rpcInterceptors(options),
-    contextValues: peerContext,
-    routes(router) {
-      registerServices(router, options);
-      registerHealth(router, () => serving && options.app.daemon.status().status === 'running');
-      registerReflection(router, [
-        file_proto_process_manager,
-        file_tunnel_tunnel,
-        file_grpc_health_v1_health,
-      ]);
-      checkRequestMessages(router, RPC_READ_MAX_BYTES);
-    },
-  });
+  let loaded: typeof NativeHandlerModule | undefined;
+  let handler: Promise<NativeHandlerModule.NativeHandler> | undefined;
+  const handle: NativeHandlerModule.NativeHandler = (req, res) => {
+    handler ??= import('./native-handler.js').then((module) => {
+      loaded = module;
+      return module.createNativeHandler(options, {
+        serving: () => serving && options.app.daemon.status().status === 'running',
+        shutdownSignal: shutdown.signal,
+      });
+    });
+    handler.then(
+      (serve) => serve(req, res),
+      (error: unknown) => {
+        options.onInternalError(error);
+        res.stream.close();
+      },
+    );
+  };
   const server: Http2Server | Http2SecureServer = options.tls
     ? createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: false })
     : createServer();
-  server.on('request', requireAuthority(handler));
+  server.on('request', handle);
   const sessions = new Set<ServerHttp2Session>();
   server.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
@@ -88,7 +75,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
       serving = false;
-      shutdown.abort(new ConnectError('the daemon is shutting down', Code.Unavailable));
+      shutdown.abort(loaded?.shutdownError() ?? new Error('the daemon is shutting down'));
       server.close(() => resolve());
       for (const session of sessions) session.close();
       const cancel = clock.setTimeout(() => {
