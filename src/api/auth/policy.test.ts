@@ -179,6 +179,26 @@ describe('AuthPolicy', () => {
     expect((await failure(policy.authorize(bearer('x'), 'viewer'))).code).toBe('rate_limited');
   });
 
+  it('ignores a Cf-Connecting-Ip that did not come from cloudflared on this machine', async () => {
+    const policy = new AuthPolicy(
+      server({}),
+      { accessToken: () => 'tunnel-token-0123456789' },
+      { rateLimit: { maxFailures: 2 } },
+    );
+    // A remote caller inventing a new "client address" for every guess still has one bucket.
+    const guess = (n: number): Credentials => ({
+      ...bearer(`guess-${n}`),
+      viaTunnel: true,
+      clientIp: `198.51.100.${n}`,
+      remoteAddress: '203.0.113.9',
+    });
+    await failure(policy.authorize(guess(1), 'viewer'));
+    await failure(policy.authorize(guess(2), 'viewer'));
+    const limited = await failure(policy.authorize(guess(3), 'viewer'));
+    expect(limited).toMatchObject({ code: 'rate_limited' });
+    expect(limited.message).toContain('from 203.0.113.9');
+  });
+
   it('keys tunnelled clients by Cf-Connecting-Ip, not by cloudflared on loopback', async () => {
     const policy = new AuthPolicy(
       server({}),

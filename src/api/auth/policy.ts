@@ -16,7 +16,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ServerConfig } from '../../config/index.js';
-import { DaemonError, systemClock, type Clock } from '../../shared/index.js';
+import { DaemonError, isLoopbackHost, systemClock, type Clock } from '../../shared/index.js';
 import { AuthFailureLimiter, type AuthRateLimitOptions } from './auth-rate-limit.js';
 import type { JwksSourceOptions } from './jwks-source.js';
 import { JwtVerifier, looksLikeJwt } from './jwt-verifier.js';
@@ -65,6 +65,8 @@ export class AuthPolicy {
   private readonly open: boolean;
   private readonly clock: Clock;
   private readonly limiter: AuthFailureLimiter;
+  /** The address the API listens on: cloudflared reaches a specifically bound API there. */
+  private readonly serverHost: string;
 
   /** Throws config_invalid when server.auth.jwt holds an unusable key or URL. */
   constructor(
@@ -73,6 +75,7 @@ export class AuthPolicy {
     options: AuthPolicyOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.serverHost = server.host;
     this.keys = server.auth.api_keys.map((k) => ({
       name: k.name,
       role: k.role,
@@ -99,7 +102,7 @@ export class AuthPolicy {
    */
   async authorize(credentials: Credentials, required: Requirement): Promise<Principal> {
     if (required === 'public') return { name: 'anonymous', role: 'viewer' };
-    const client = clientOf(credentials);
+    const client = clientOf(credentials, this.serverHost);
     const decision = this.limiter.check(client, this.clock.now());
     if (decision.limited) throw rateLimited(client, decision.retryAfterMs);
     let principal: Principal;
@@ -195,10 +198,19 @@ function presentedCredential(credentials: Credentials): Presented | undefined {
 }
 
 /** Who failed: tunnelled requests all come from cloudflared, so they count by the real caller. */
-function clientOf(credentials: Credentials): string {
-  if (credentials.viaTunnel)
+/**
+ * Whom failed attempts are counted against. Cf-Connecting-Ip names the internet client only when
+ * the request came from cloudflared, which runs on this machine: from any other peer the header
+ * is the caller's own invention, and trusting it would let a caller pick a fresh bucket for every
+ * guess (or fill a victim's).
+ */
+function clientOf(credentials: Credentials, serverHost: string): string {
+  const peer = credentials.remoteAddress;
+  const fromThisMachine =
+    peer === undefined || isLoopbackHost(peer) || peer.replace(/^::ffff:/, '') === serverHost;
+  if (credentials.viaTunnel && fromThisMachine)
     return `${credentials.clientIp?.trim() || 'an unknown address'} (through the tunnel)`;
-  return credentials.remoteAddress ?? 'an unknown address';
+  return peer ?? 'an unknown address';
 }
 
 /** A failure that says something about the caller (not the key server being down). */

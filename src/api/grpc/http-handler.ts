@@ -23,16 +23,18 @@ export function rpcHttpMount(options: RpcServiceOptions & { browser: BrowserGuar
   return {
     prefixes: RPC_PATH_PREFIXES,
     handle(req, res) {
-      handler ??= import('./http-rpc-handler.js').then((module) =>
+      const loading = (handler ??= import('./http-rpc-handler.js').then((module) =>
         module.createHttpRpcHandler(options),
-      );
-      handler.then(
-        (serve) => serve(req, res),
-        (error: unknown) => {
+      ));
+      loading
+        .then((serve) => serve(req, res))
+        .catch((error: unknown) => {
+          // A failed import is not kept: the next request tries again.
+          if (handler === loading) handler = undefined;
           options.onInternalError(error);
-          res.writeHead(500).end();
-        },
-      );
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        });
     },
   };
 }

@@ -170,38 +170,56 @@ function invalid(why: string): ConnectError {
  * The body as it arrives, each envelope checked before the chunk that completes it is passed on
  * (the library decodes an envelope as soon as it is complete).
  */
-function checkedEnvelopes(
+export function checkedEnvelopes(
   body: AsyncIterable<Uint8Array>,
   check: (data: Uint8Array, compressed: boolean) => Promise<void>,
   readMaxBytes: number,
 ): AsyncGenerator<Uint8Array> {
+  // Chunks are kept in a list and joined only when an envelope is complete (or to read a
+  // header), so a message sent in tiny frames costs linear time, not quadratic.
   let parts: Uint8Array[] = [];
   let size = 0;
+  /** The current envelope's total size (header + message), once its header is known. */
+  let needed: number | undefined;
   let checking = true;
-  const joined = (): Uint8Array => {
-    const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  const take = (count: number): Uint8Array => {
+    const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+    const taken = all.subarray(0, count);
+    const rest = all.subarray(count);
+    parts = rest.byteLength > 0 ? [rest] : [];
+    size = rest.byteLength;
+    return taken;
+  };
+  const peekHeader = (): Uint8Array => {
+    const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
     parts = [all];
-    return all;
+    return all.subarray(0, ENVELOPE_HEADER_BYTES);
   };
   return passedOn(body, async (chunk) => {
     if (!checking) return;
     parts.push(chunk);
     size += chunk.byteLength;
-    while (size >= ENVELOPE_HEADER_BYTES) {
-      let all = joined();
-      const length = new DataView(all.buffer, all.byteOffset, ENVELOPE_HEADER_BYTES).getUint32(1);
-      if (length > readMaxBytes) {
-        // The library refuses this envelope (RESOURCE_EXHAUSTED) from its header alone.
-        checking = false;
-        parts = [];
-        return;
+    for (;;) {
+      if (needed === undefined) {
+        if (size < ENVELOPE_HEADER_BYTES) return;
+        const header = peekHeader();
+        const length = new DataView(
+          header.buffer,
+          header.byteOffset,
+          ENVELOPE_HEADER_BYTES,
+        ).getUint32(1);
+        if (length > readMaxBytes) {
+          // The library refuses this envelope (RESOURCE_EXHAUSTED) from its header alone.
+          checking = false;
+          parts = [];
+          return;
+        }
+        needed = ENVELOPE_HEADER_BYTES + length;
       }
-      const end = ENVELOPE_HEADER_BYTES + length;
-      if (size < end) return;
-      await check(all.subarray(ENVELOPE_HEADER_BYTES, end), (all[0]! & COMPRESSED_FLAG) !== 0);
-      all = all.subarray(end);
-      parts = all.byteLength > 0 ? [all] : [];
-      size = all.byteLength;
+      if (size < needed) return;
+      const envelope = take(needed);
+      needed = undefined;
+      await check(envelope.subarray(ENVELOPE_HEADER_BYTES), (envelope[0]! & COMPRESSED_FLAG) !== 0);
     }
   });
 }

@@ -43,20 +43,21 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   let loaded: typeof NativeHandlerModule | undefined;
   let handler: Promise<NativeHandlerModule.NativeHandler> | undefined;
   const handle: NativeHandlerModule.NativeHandler = (req, res) => {
-    handler ??= import('./native-handler.js').then((module) => {
+    const loading = (handler ??= import('./native-handler.js').then((module) => {
       loaded = module;
       return module.createNativeHandler(options, {
         serving: () => serving && options.app.daemon.status().status === 'running',
         shutdownSignal: shutdown.signal,
       });
-    });
-    handler.then(
-      (serve) => serve(req, res),
-      (error: unknown) => {
+    }));
+    loading
+      .then((serve) => serve(req, res))
+      .catch((error: unknown) => {
+        // A failed import is not kept: the next request tries again.
+        if (handler === loading) handler = undefined;
         options.onInternalError(error);
-        res.stream.close();
-      },
-    );
+        if (!res.stream.destroyed) res.stream.close();
+      });
   };
   const server: Http2Server | Http2SecureServer = options.tls
     ? createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: false })

@@ -99,8 +99,7 @@ async function serveOne(router: Router, req: IncomingMessage, res: ServerRespons
         'comment' in event
           ? `: ${event.comment}\n\n`
           : `${event.id !== undefined ? `id: ${event.id}\n` : ''}${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`;
-      if (!res.write(text))
-        await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+      if (!res.write(text)) await drainedOrClosed(res);
     }
   } catch {
     // the client went away, or the stream failed: nothing more to send
@@ -194,5 +193,18 @@ export async function listen(router: Router, options: ListenOptions): Promise<Ru
           }),
       });
     });
+  });
+}
+
+/** Waits for a slow reader, without leaving a listener behind on either outcome. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
   });
 }
