@@ -6,18 +6,15 @@ import {
   createRouterTransport,
   type Client,
 } from '@connectrpc/connect';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configFromYaml } from '../../../test/helpers/config.js';
-import { FakeProbe } from '../../../test/helpers/fake-probe.js';
 import { tempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
-import { createApp } from '../../app/index.js';
-import { FakeProcessDriver, PortAllocator, Supervisor } from '../../core/index.js';
 import { ProcessManager, type Event } from '../../gen/proto/process_manager_pb.js';
-import { systemClock } from '../../shared/index.js';
 import { AuthPolicy } from '../auth/index.js';
 import { ERROR_CODE_METADATA } from './grpc-status.js';
 import { registerServices, rpcInterceptors } from './routes.js';
+import { fakeApp } from '../../../test/helpers/fake-app.js';
 
 const YAML = `
 processes:
@@ -43,30 +40,10 @@ processes:
     repository: Acme/API
 `;
 
-const supervisors: Supervisor[] = [];
-afterEach(async () => {
-  await Promise.all(supervisors.splice(0).map((s) => s.shutdown()));
-});
-
 async function setup(options: { fetchRepoList?: () => Promise<string[] | undefined> } = {}) {
   const dir = tempDir();
   const config = configFromYaml(dir, YAML);
-  const supervisor = new Supervisor({
-    config,
-    driver: new FakeProcessDriver(),
-    probe: new FakeProbe().probe,
-    ports: new PortAllocator(() => Promise.resolve(true)),
-    platform: 'linux',
-    daemonEnv: {},
-  });
-  supervisors.push(supervisor);
-  await supervisor.start();
-  const app = createApp({
-    supervisor,
-    clock: systemClock,
-    startedAt: Date.now(),
-    version: '0.0.0-test',
-    control: { reload: () => supervisor.reload(config), shutdown: () => undefined },
+  const { app, supervisor } = await fakeApp(config, {
     ...(options.fetchRepoList ? { fetchRepoList: options.fetchRepoList } : {}),
   });
   const internalErrors: unknown[] = [];

@@ -6,21 +6,18 @@ import {
   createRouterTransport,
   type Client,
 } from '@connectrpc/connect';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configFromYaml } from '../../../test/helpers/config.js';
-import { FakeProbe } from '../../../test/helpers/fake-probe.js';
 import { tempDir } from '../../../test/helpers/temp-dir.js';
-import { createApp } from '../../app/index.js';
-import { FakeProcessDriver, PortAllocator, Supervisor } from '../../core/index.js';
 import { Health } from '../../gen/grpc/health/v1/health_pb.js';
 import { ServerReflection } from '../../gen/grpc/reflection/v1alpha/reflection_pb.js';
 import { ProcessManager } from '../../gen/proto/process_manager_pb.js';
 import { TunnelService } from '../../gen/tunnel/tunnel_pb.js';
-import { systemClock } from '../../shared/index.js';
 import { AuthPolicy } from '../auth/index.js';
 import type { BrowserGuard } from '../rest/router.js';
 import { registerServices, rpcInterceptors } from './routes.js';
 import { PROCESS_MANAGER_ROLES, rpcRequirement } from './rpc-roles.js';
+import { fakeApp } from '../../../test/helpers/fake-app.js';
 
 const viewerKey = 'viewer-key-0123456789';
 const operatorKey = 'operator-key-0123456789';
@@ -40,30 +37,9 @@ processes:
     max_instances: 3
 `;
 
-const supervisors: Supervisor[] = [];
-afterEach(async () => {
-  await Promise.all(supervisors.splice(0).map((s) => s.shutdown()));
-});
-
 async function setup(authYaml: string, browser?: BrowserGuard) {
   const config = configFromYaml(tempDir(), `${authYaml}\n${PROCESSES}`);
-  const supervisor = new Supervisor({
-    config,
-    driver: new FakeProcessDriver(),
-    probe: new FakeProbe().probe,
-    ports: new PortAllocator(() => Promise.resolve(true)),
-    platform: 'linux',
-    daemonEnv: {},
-  });
-  supervisors.push(supervisor);
-  await supervisor.start();
-  const app = createApp({
-    supervisor,
-    clock: systemClock,
-    startedAt: Date.now(),
-    version: 't',
-    control: { reload: () => supervisor.reload(config), shutdown: () => undefined },
-  });
+  const { app, supervisor } = await fakeApp(config);
   const rpc = {
     app,
     config: () => supervisor.currentConfig(),

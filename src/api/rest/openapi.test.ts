@@ -6,50 +6,28 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configFromYaml } from '../../../test/helpers/config.js';
-import { FakeProbe } from '../../../test/helpers/fake-probe.js';
 import { tempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
-import { createApp, type App } from '../../app/index.js';
-import { FakeProcessDriver, PortAllocator, Supervisor } from '../../core/index.js';
-import { ERROR_CODE_LIST, systemClock } from '../../shared/index.js';
+import { type App } from '../../app/index.js';
+import { ERROR_CODE_LIST } from '../../shared/index.js';
 import { AuthPolicy } from '../auth/index.js';
 import { DOCS_CSP, DOCS_PAGE } from './docs-page.js';
 import { openApiDocument, operationId, type OpenApiDocument } from './openapi.js';
 import { buildRestApi, restRoutes } from './rest-api.js';
 import type { RouteSpec } from './route.js';
+import { fakeApp } from '../../../test/helpers/fake-app.js';
 
 const COMMITTED = join(import.meta.dirname, '../../../docs/openapi.json');
 
 /** POST routes that take no input at all; every other POST route must have a body schema. */
 const POST_WITHOUT_BODY = new Set(['/shutdown', '/api/v1/reload']);
 
-const supervisors: Supervisor[] = [];
-afterEach(async () => {
-  await Promise.all(supervisors.splice(0).map((s) => s.shutdown()));
-});
-
 async function makeApp(): Promise<{ app: App; dir: string }> {
   const dir = tempDir();
   const config = configFromYaml(dir, 'processes:\n  - name: web\n    binary_path: /bin/web\n');
-  const supervisor = new Supervisor({
-    config,
-    driver: new FakeProcessDriver(),
-    probe: new FakeProbe().probe,
-    ports: new PortAllocator(() => Promise.resolve(true)),
-    platform: 'linux',
-    daemonEnv: {},
-  });
-  supervisors.push(supervisor);
-  await supervisor.start();
-  const app = createApp({
-    supervisor,
-    clock: systemClock,
-    startedAt: Date.now(),
-    version: 't',
-    control: { reload: () => Promise.reject(new Error('no reload here')), shutdown: () => {} },
-  });
+  const { app } = await fakeApp(config);
   return { app, dir };
 }
 

@@ -1,18 +1,18 @@
 import { get, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configFromYaml } from '../../../../test/helpers/config.js';
-import { FakeProbe } from '../../../../test/helpers/fake-probe.js';
 import { tempDir } from '../../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../../test/helpers/wait-for.js';
-import { createApp, type App } from '../../../app/index.js';
-import { FakeProcessDriver, PortAllocator, Supervisor } from '../../../core/index.js';
-import { FakeClock, systemClock } from '../../../shared/index.js';
+import { type App } from '../../../app/index.js';
+import { type Supervisor } from '../../../core/index.js';
+import { FakeClock } from '../../../shared/index.js';
 import { AuthPolicy } from '../../auth/index.js';
 import { listen, type RunningServer } from '../node-adapter.js';
 import { buildRestApi } from '../rest-api.js';
 import type { SseEvent } from '../route.js';
 import { Router, type RestResponse } from '../router.js';
 import { eventRoutes, type EventStreamOptions } from './event-routes.js';
+import { fakeApp } from '../../../../test/helpers/fake-app.js';
 
 const YAML = `
 processes:
@@ -24,11 +24,9 @@ processes:
     binary_path: /bin/worker
 `;
 
-const supervisors: Supervisor[] = [];
 const servers: RunningServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
-  await Promise.all(supervisors.splice(0).map((s) => s.shutdown()));
 });
 
 const openAuth = () =>
@@ -36,23 +34,7 @@ const openAuth = () =>
 
 async function setup(): Promise<{ supervisor: Supervisor; app: App }> {
   const config = configFromYaml(tempDir(), YAML);
-  const supervisor = new Supervisor({
-    config,
-    driver: new FakeProcessDriver(),
-    probe: new FakeProbe().probe,
-    ports: new PortAllocator(() => Promise.resolve(true)),
-    platform: 'linux',
-    daemonEnv: {},
-  });
-  supervisors.push(supervisor);
-  await supervisor.start();
-  const app = createApp({
-    supervisor,
-    clock: systemClock,
-    startedAt: Date.now(),
-    version: 't',
-    control: { reload: () => Promise.reject(new Error('no reload here')), shutdown: () => {} },
-  });
+  const { app, supervisor } = await fakeApp(config);
   return { supervisor, app };
 }
 

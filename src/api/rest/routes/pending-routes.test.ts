@@ -1,40 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configFromYaml } from '../../../../test/helpers/config.js';
-import { FakeProbe } from '../../../../test/helpers/fake-probe.js';
 import { tempDir } from '../../../../test/helpers/temp-dir.js';
-import { createApp } from '../../../app/index.js';
-import { FakeProcessDriver, PortAllocator, Supervisor } from '../../../core/index.js';
-import { systemClock } from '../../../shared/index.js';
 import { AuthPolicy } from '../../auth/index.js';
 import { buildRestApi, restRoutes } from '../rest-api.js';
-
-const supervisors: Supervisor[] = [];
-afterEach(async () => {
-  await Promise.all(supervisors.splice(0).map((s) => s.shutdown()));
-});
+import { fakeApp } from '../../../../test/helpers/fake-app.js';
 
 async function setup() {
   const config = configFromYaml(
     tempDir(),
     'processes:\n  - name: web\n    binary_path: /bin/web\n',
   );
-  const supervisor = new Supervisor({
-    config,
-    driver: new FakeProcessDriver(),
-    probe: new FakeProbe().probe,
-    ports: new PortAllocator(() => Promise.resolve(true)),
-    platform: 'linux',
-    daemonEnv: {},
-  });
-  supervisors.push(supervisor);
-  await supervisor.start();
-  const app = createApp({
-    supervisor,
-    clock: systemClock,
-    startedAt: Date.now(),
-    version: 't',
-    control: { reload: () => Promise.reject(new Error('no reload here')), shutdown: () => {} },
-  });
+  const { app } = await fakeApp(config);
   const api = buildRestApi({
     app,
     auth: new AuthPolicy({ host: '127.0.0.1', auth: { api_keys: [], insecure: false } }),
