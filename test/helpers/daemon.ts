@@ -86,8 +86,19 @@ export async function startDaemon(
     };
     return Object.values(data.processes).flatMap((p) => p.instances.map((i) => i.identity.pid));
   };
+  /** The cloudflared the daemon recorded (data/cloudflared.json), if it runs one. */
+  const tunnelPid = (): number[] => {
+    const record = join(dir, 'data', 'cloudflared.json');
+    if (!existsSync(record)) return [];
+    try {
+      return [(JSON.parse(readFileSync(record, 'utf8')) as { pid: number }).pid];
+    } catch {
+      return [];
+    }
+  };
   onTestFinished(async () => {
-    const pids = ledgerPids();
+    // A daemon that crashed leaves its children and cloudflared (own process groups) behind.
+    const pids = [...ledgerPids(), ...tunnelPid()];
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await Promise.race([exitCode, new Promise((r) => setTimeout(r, 15_000))]);
