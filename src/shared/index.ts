@@ -9,3 +9,4 @@ export * from './atomic-file.js';
 export * from './rotating-file.js';
 export * from './logger.js';
 export * from './net.js';
+export * from './http-json.js';

@@ -8,8 +8,6 @@
  * fails with a JwksUnavailable error naming the URL and the reason, and the next attempt waits out
  * `cooldownMs` so bogus tokens cannot make the daemon hammer the key server.
  */
-import { get as httpGet, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
 import type {
   createLocalJWKSet,
   FlattenedJWSInput,
@@ -17,7 +15,12 @@ import type {
   JWSHeaderParameters,
 } from 'jose';
 import { loadJose } from './jose-loader.js';
-import type { Clock } from '../../shared/index.js';
+import {
+  HttpRequestError,
+  requestJson,
+  type Clock,
+  type JsonResponse,
+} from '../../shared/index.js';
 
 export interface JwksSourceOptions {
   timeoutMs: number;
@@ -108,58 +111,27 @@ export class JwksSource {
     }
   }
 
-  private download(): Promise<JSONWebKeySet> {
-    const get = this.url.protocol === 'https:' ? httpsGet : httpGet;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const finish = (error: Error | undefined, value?: JSONWebKeySet): void => {
-        if (settled) return;
-        settled = true;
-        cancelTimer();
-        request.destroy();
-        if (error) reject(error);
-        else resolve(value!);
-      };
-      const request = get(this.url, { headers: { accept: 'application/json' } }, (response) => {
-        readJson(response).then(
-          (value) => finish(undefined, value as JSONWebKeySet),
-          (error: Error) => finish(error),
-        );
+  private async download(): Promise<JSONWebKeySet> {
+    let answer: JsonResponse;
+    try {
+      answer = await requestJson({
+        method: 'GET',
+        url: this.url,
+        timeoutMs: this.options.timeoutMs,
+        maxBodyBytes: MAX_JWKS_BYTES,
+        clock: this.clock,
       });
-      request.once('error', (error) => finish(new JwksUnavailable(error.message)));
-      const cancelTimer = this.clock.setTimeout(
-        () => finish(new JwksUnavailable(`no answer within ${this.options.timeoutMs} ms`)),
-        this.options.timeoutMs,
-      );
-    });
-  }
-}
-
-function readJson(response: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    if (response.statusCode !== 200) {
-      response.resume();
-      reject(new JwksUnavailable(`HTTP status ${response.statusCode}, expected 200`));
-      return;
+    } catch (error) {
+      if (error instanceof HttpRequestError && error.kind === 'timeout')
+        throw new JwksUnavailable(`no answer within ${this.options.timeoutMs} ms`);
+      // The system error itself (connect ECONNREFUSED ...) says most to an operator.
+      const cause = (error as Error).cause;
+      throw new JwksUnavailable(cause instanceof Error ? cause.message : (error as Error).message);
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    response.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_JWKS_BYTES) {
-        response.destroy();
-        reject(new JwksUnavailable(`the answer is larger than ${MAX_JWKS_BYTES} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    response.once('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch {
-        reject(new JwksUnavailable('the answer is not JSON'));
-      }
-    });
-    response.once('error', (error) => reject(new JwksUnavailable(error.message)));
-  });
+    if (answer.status !== 200) {
+      throw new JwksUnavailable(`HTTP status ${answer.status}, expected 200`);
+    }
+    if (answer.body === undefined) throw new JwksUnavailable('the answer is not JSON');
+    return answer.body as JSONWebKeySet;
+  }
 }

@@ -1,5 +1,13 @@
 import { type KeyObject } from 'node:crypto';
-import { DaemonError, sleep, type Clock } from '../../shared/index.js';
+import {
+  DaemonError,
+  HttpRequestError,
+  JSON_REQUEST_TIMEOUT_MS,
+  requestJson,
+  sleep,
+  type Clock,
+  type JsonResponse,
+} from '../../shared/index.js';
 import {
   readChallenge,
   readLoginResult,
@@ -9,12 +17,6 @@ import {
   type Read,
 } from './auth-worker-responses.js';
 import { assertClientId } from './client-id.js';
-import {
-  DEFAULT_TIMEOUT_MS,
-  HttpRequestError,
-  requestJson,
-  type JsonResponse,
-} from './http-json.js';
 import { withLoginLock } from './login-lock.js';
 import { isRetryableStatus, retryDelay } from './retry.js';
 import { signChallenge } from './signing.js';
@@ -279,7 +281,7 @@ export class AuthWorkerClient {
       method,
       url: `${this.baseUrl}${path}`,
       ...(body === undefined ? {} : { body }),
-      timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      timeoutMs: this.options.timeoutMs ?? JSON_REQUEST_TIMEOUT_MS,
     });
   }
 

@@ -7,15 +7,6 @@ export {
 export type { LoginResult } from './auth-worker-responses.js';
 export { CLIENT_ID_PATTERN, assertClientId, isValidClientId } from './client-id.js';
 export {
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_TIMEOUT_MS,
-  HttpRequestError,
-  requestJson,
-  type HttpFailureKind,
-  type JsonRequest,
-  type JsonResponse,
-} from './http-json.js';
-export {
   generateClientKeys,
   type GenerateClientKeysOptions,
   type GeneratedClientKeys,

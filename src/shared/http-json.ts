@@ -1,6 +1,7 @@
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { errnoCode, systemClock, type Clock } from '../../shared/index.js';
+import { systemClock, type Clock } from './clock.js';
+import { errnoCode } from './errors.js';
 
 /**
  * A small JSON-over-HTTP(S) call on node:http (the daemon avoids fetch/undici for their memory
@@ -29,8 +30,8 @@ export interface JsonResponse {
   text: string;
 }
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const JSON_REQUEST_TIMEOUT_MS = 10_000;
+export const JSON_RESPONSE_MAX_BYTES = 1024 * 1024;
 
 /** Why no HTTP response arrived. `retryable` says whether trying again may help. */
 export type HttpFailureKind = 'network' | 'timeout' | 'too_large' | 'tls' | 'bad_url';
@@ -74,8 +75,8 @@ export function requestJson(request: JsonRequest): Promise<JsonResponse> {
       ),
     );
   }
-  const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxBodyBytes = request.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const timeoutMs = request.timeoutMs ?? JSON_REQUEST_TIMEOUT_MS;
+  const maxBodyBytes = request.maxBodyBytes ?? JSON_RESPONSE_MAX_BYTES;
   const clock = request.clock ?? systemClock;
   // Only origin and path: a query string or user info could carry a credential.
   const target = `${request.method} ${url.origin}${url.pathname}`;

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { closedPort } from '../../../test/helpers/ports.js';
+import { closedPort } from '../../test/helpers/ports.js';
 import { HttpRequestError, requestJson } from './http-json.js';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
