@@ -11,13 +11,14 @@ import {
   findCloudflared,
   forgetTunnelProcess,
   recordTunnelProcess,
+  signalCloudflared,
   stopLeftoverTunnel,
   TunnelRunner,
   type IdentifyProcess,
   type TunnelEvent,
   type TunnelStatus,
 } from '../services/tunnel/index.js';
-import { isLoopbackHost, isWindows, type Clock, type Platform } from '../shared/index.js';
+import { isLoopbackHost, type Clock, type Platform } from '../shared/index.js';
 
 export interface DaemonTunnelOptions {
   config: Config;
@@ -79,7 +80,7 @@ export class DaemonTunnel {
     const leftover = await stopLeftoverTunnel({
       file: this.record,
       identify: this.options.identify,
-      kill: (pid) => killGroup(pid, this.options.platform),
+      kill: (pid) => signalCloudflared(pid, 'SIGTERM', this.options.platform),
     });
     if (leftover !== undefined) {
       report({
@@ -132,19 +133,6 @@ export class DaemonTunnel {
 /** The API's address as cloudflared reaches it: localhost unless it listens on one address only. */
 function originHost(host: string): string | undefined {
   return isLoopbackHost(host) || host === '0.0.0.0' || host === '::' ? undefined : host;
-}
-
-/** cloudflared runs in its own process group on POSIX (see spawnCloudflared). */
-function killGroup(pid: number, platform: Platform): void {
-  try {
-    process.kill(isWindows(platform) ? pid : -pid, 'SIGTERM');
-  } catch {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
 }
 
 function tunnelStateEvent(event: TunnelEvent, state: string): ServiceEventBody {

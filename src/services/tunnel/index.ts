@@ -13,6 +13,7 @@ export {
   type TunnelProtocol,
 } from './tunnel-url.js';
 export {
+  signalCloudflared,
   spawnCloudflared,
   type SpawnTunnel,
   type TunnelChild,

@@ -53,16 +53,33 @@ export function spawnCloudflared(platform: Platform = currentPlatform()): SpawnT
       kill(signal) {
         const pid = child.pid;
         if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-        if (!windows) {
-          try {
-            process.kill(-pid, signal);
-            return;
-          } catch {
-            // No such group (it never became a leader): signal the process alone.
-          }
-        }
-        child.kill(signal);
+        signalCloudflared(pid, signal, platform);
       },
     };
   };
+}
+
+/**
+ * Signals a cloudflared this daemon (or an earlier one) started: on POSIX its whole process group
+ * (it was spawned detached), else, or when it leads no group, the process alone. A process that
+ * is already gone is not an error.
+ */
+export function signalCloudflared(
+  pid: number,
+  signal: 'SIGTERM' | 'SIGKILL',
+  platform: Platform = currentPlatform(),
+): void {
+  if (!isWindows(platform)) {
+    try {
+      process.kill(-pid, signal);
+      return;
+    } catch {
+      // No such group (it never became a leader): signal the process alone.
+    }
+  }
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
 }
