@@ -27,7 +27,6 @@ export interface ServicesOptions {
 
 export interface Services {
   hooks: LifecycleHook[];
-  secrets: SecretsService;
   /** The auth worker's repository list (ListRepositories), when secrets use a worker. */
   fetchRepoList: (() => Promise<string[] | undefined>) | undefined;
   /** The tunnel, when enabled: its status for the API and its token for the auth policy. */
@@ -70,7 +69,6 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
   let restarts: CertificateRestarts | undefined;
   return {
     hooks,
-    secrets,
     fetchRepoList: secretsClient
       ? async () => (await secretsClient.login({ includeRepoList: true })).repoList
       : undefined,
