@@ -17,6 +17,8 @@ await build({
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
+  // Native addons load their .node files relative to their package: they stay in node_modules.
+  external: ['better-sqlite3', 'koffi'],
   // Some dependencies (pino) call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __gowinprocRequire } from 'node:module'; const require = __gowinprocRequire(import.meta.url);",
