@@ -103,6 +103,7 @@ describe('defaults of an empty file (config.md)', () => {
       retention: 7 * 86_400_000,
       store: 'sqlite',
       prometheus: true,
+      max_size: 1024 ** 3,
     });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_FILE, parse, problemOf, yaml } from '../../test/fixtures/config/support.js';
 
 /** `metrics.interval: <value>` on line 2, so every problem below is at that key and line. */
-const metricsInterval = (value: string) => `metrics:\n  interval: ${value}\n`;
+const readTimeout = (value: string) => `server:\n  read_timeout: ${value}\n`;
 const logsMaxSize = (value: string) => `logs:\n  max_size: ${value}\n`;
 
 describe('durations', () => {
@@ -18,7 +18,7 @@ describe('durations', () => {
     ['"0"', 0],
     ['"45s"', 45_000],
   ])('reads %s as %d ms', (value, ms) => {
-    expect(parse(metricsInterval(value)).metrics.interval).toBe(ms);
+    expect(parse(readTimeout(value)).server.read_timeout).toBe(ms);
   });
 
   it('reads durations wherever the schema has one', () => {
@@ -65,10 +65,22 @@ describe('durations', () => {
     ['""', '""'],
     ['[5s]', '["5s"]'],
   ])('rejects %s, echoing the bad value', (value, echoed) => {
-    const problem = problemOf(metricsInterval(value));
-    expect(problem).toMatchObject({ file: CONFIG_FILE, line: 2, key: 'metrics.interval' });
+    const problem = problemOf(readTimeout(value));
+    expect(problem).toMatchObject({ file: CONFIG_FILE, line: 2, key: 'server.read_timeout' });
     expect(problem.message).toContain(`invalid duration ${echoed}`);
     expect(problem.message).toContain('"500ms"');
+  });
+});
+
+describe('metrics bounds', () => {
+  it.each<[string, string]>([
+    ['metrics:\n  interval: 10ms\n', 'metrics.interval must be between 100ms and 1h'],
+    ['metrics:\n  retention: 30s\n', 'metrics.retention must be at least 1m'],
+    ['metrics:\n  max_size: 1KB\n', 'metrics.max_size must be at least 1MiB'],
+  ])('rejects %j', (text, message) => {
+    const problem = problemOf(text);
+    expect(problem).toMatchObject({ file: CONFIG_FILE, line: 2 });
+    expect(problem.message).toContain(message);
   });
 });
 

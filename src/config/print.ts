@@ -31,6 +31,7 @@ const DURATION_KEYS = new Set([
 
 const SIZE_KEYS = new Set([
   'logs.max_size',
+  'metrics.max_size',
   'processes.#.logs.max_size',
   'processes.#.restart.max_memory',
   'processes.#.scaling.memory_threshold',

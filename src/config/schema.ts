@@ -157,10 +157,17 @@ const tunnel = z.strictObject({
 });
 
 const metrics = z.strictObject({
-  interval: duration.default(1000),
-  retention: duration.default(7 * 86_400_000),
+  interval: duration
+    .refine((ms) => ms >= 100 && ms <= 3_600_000, 'metrics.interval must be between 100ms and 1h')
+    .default(1000),
+  retention: duration
+    .refine((ms) => ms >= 60_000, 'metrics.retention must be at least 1m')
+    .default(7 * 86_400_000),
   store: z.enum(['sqlite', 'memory']).default('sqlite'),
   prometheus: bool.default(true),
+  max_size: size
+    .refine((bytes) => bytes >= 1024 * 1024, 'metrics.max_size must be at least 1MiB')
+    .default(1024 * 1024 * 1024),
 });
 
 const restart = z.strictObject({

@@ -108,6 +108,8 @@ export interface MetricsConfig {
   retention: number;
   store: 'sqlite' | 'memory';
   prometheus: boolean;
+  /** Bound of the SQLite file (bytes): the oldest samples are trimmed beyond it. */
+  max_size: number;
 }
 
 export interface LogFilesConfig {
