@@ -5,6 +5,7 @@ import type { Supervisor, SupervisorEvent } from '../core/index.js';
 import type { Clock } from '../shared/index.js';
 import { DaemonUseCases, type DaemonControl } from './daemon-use-cases.js';
 import { LogUseCases } from './log-use-cases.js';
+import { MetricsUseCases, type MetricsSource } from './metrics-use-cases.js';
 import { ProcessUseCases } from './process-use-cases.js';
 import { liveTunnelUrl, RegistryUseCases } from './registry-use-cases.js';
 import { RepositoryUseCases } from './repository-use-cases.js';
@@ -22,6 +23,10 @@ export interface AppOptions {
   fetchRepoList?: (() => Promise<string[] | undefined>) | undefined;
   /** The API's own URL once it listens (the registry's proxy_base_url when no tunnel is up). */
   apiUrl?: (() => string | undefined) | undefined;
+  /** The metrics service (samples, history, Prometheus text). */
+  metrics?: MetricsSource | undefined;
+  /** `metrics.prometheus`: whether GET /metrics answers. */
+  prometheus?: boolean | undefined;
 }
 
 export interface App {
@@ -32,15 +37,25 @@ export interface App {
   repositories: RepositoryUseCases;
   /** gRPC services of the instances by reflection, and JSON calls of their methods. */
   registry: RegistryUseCases;
+  metrics: MetricsUseCases;
   /** Supervisor events (lifecycle, health, scale) for streams. */
   subscribe(listener: (event: SupervisorEvent) => void): () => void;
 }
 
 export function createApp(options: AppOptions): App {
   const tunnel = new TunnelUseCases(options.tunnel);
+  const metrics = new MetricsUseCases(
+    options.supervisor,
+    options.clock,
+    options.metrics,
+    options.prometheus ?? true,
+  );
   return {
     tunnel,
-    processes: new ProcessUseCases(options.supervisor, options.clock),
+    metrics,
+    processes: new ProcessUseCases(options.supervisor, options.clock, (id, pid) =>
+      metrics.ofInstance(id, pid),
+    ),
     logs: new LogUseCases(options.supervisor),
     daemon: new DaemonUseCases(
       options.supervisor,
@@ -71,3 +86,11 @@ export type { LogLineView } from './log-use-cases.js';
 export { MAX_TAIL } from './log-use-cases.js';
 export type { RepositoryUseCases } from './repository-use-cases.js';
 export type * from './registry-use-cases.js';
+export type * from './metrics-views.js';
+export type {
+  MetricsUseCases,
+  MetricsSource,
+  MetricsFrame,
+  RangeInput,
+} from './metrics-use-cases.js';
+export { MAX_POINTS, resolveRange } from './metrics-use-cases.js';

@@ -9,6 +9,7 @@ import {
   instanceView,
   processDetail,
   processSummary,
+  type InstanceMetricsLookup,
   type InstanceView,
   type ProcessDetail,
   type ProcessSummary,
@@ -18,6 +19,7 @@ export class ProcessUseCases {
   constructor(
     private readonly supervisor: Supervisor,
     private readonly clock: Clock,
+    private readonly metricsOf: InstanceMetricsLookup = () => undefined,
   ) {}
 
   private get config(): Config {
@@ -33,12 +35,18 @@ export class ProcessUseCases {
   }
 
   get(name: string): ProcessDetail {
-    return processDetail(this.supervisor.program(name), this.config, this.clock.now());
+    return processDetail(
+      this.supervisor.program(name),
+      this.config,
+      this.clock.now(),
+      this.metricsOf,
+    );
   }
 
   status(name: string): { process: string; instances: InstanceView[]; count: number } {
     const program = this.supervisor.program(name);
-    const instances = program.instances().map((i) => instanceView(i, this.clock.now()));
+    const now = this.clock.now();
+    const instances = program.instances().map((i) => instanceView(i, now, this.metricsOf));
     return { process: program.name, instances, count: instances.length };
   }
 

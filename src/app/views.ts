@@ -11,6 +11,7 @@ import {
   type Program,
   type SupervisorEvent,
 } from '../core/index.js';
+import type { InstanceMetricsView } from './metrics-views.js';
 
 export interface InstanceView {
   id: string;
@@ -32,7 +33,15 @@ export interface InstanceView {
   last_exit?: { code: number | null; signal: string | null } | undefined;
   /** backoff/failed: the last lines the instance wrote to stderr. */
   stderr_tail?: string[] | undefined;
+  /** The latest sample while the instance runs (absent before its first one). */
+  metrics?: InstanceMetricsView | undefined;
 }
+
+/** The latest metrics of an instance's current OS process, when sampled. */
+export type InstanceMetricsLookup = (
+  instanceId: string,
+  pid: number | null,
+) => InstanceMetricsView | undefined;
 
 export type ProcessHealth = 'healthy' | 'degraded' | 'starting' | 'stopped' | 'failed';
 
@@ -58,7 +67,11 @@ export interface ProcessDetail extends ProcessSummary {
   events: SupervisorEvent[];
 }
 
-export function instanceView(instance: Instance, now: number): InstanceView {
+export function instanceView(
+  instance: Instance,
+  now: number,
+  metricsOf?: InstanceMetricsLookup,
+): InstanceView {
   const state = instance.state();
   const startedAt = instance.startedAt;
   const running = hasProcess(state) && startedAt !== undefined;
@@ -86,6 +99,8 @@ export function instanceView(instance: Instance, now: number): InstanceView {
     view.last_exit = { code: state.exit.code, signal: state.exit.signal };
   }
   if (state.status === 'backoff' || state.status === 'failed') view.stderr_tail = state.stderrTail;
+  const metrics = metricsOf?.(instance.id, view.pid);
+  if (metrics) view.metrics = metrics;
   return view;
 }
 
@@ -113,7 +128,12 @@ export function processSummary(program: Program): ProcessSummary {
   };
 }
 
-export function processDetail(program: Program, config: Config, now: number): ProcessDetail {
+export function processDetail(
+  program: Program,
+  config: Config,
+  now: number,
+  metricsOf?: InstanceMetricsLookup,
+): ProcessDetail {
   const events = program
     .instances()
     .flatMap((i) => i.events())
@@ -122,7 +142,7 @@ export function processDetail(program: Program, config: Config, now: number): Pr
   return {
     ...processSummary(program),
     config: presentProcessConfig(config, program.config),
-    instances: program.instances().map((i) => instanceView(i, now)),
+    instances: program.instances().map((i) => instanceView(i, now, metricsOf)),
     events,
   };
 }

@@ -28,7 +28,18 @@ export function statusTable(
   const rows: string[][] = [];
   for (const { summary, instances } of processes) {
     if (instances.length === 0) {
-      rows.push([summary.name, '-', '-', summary.status, '-', '-', '-', String(summary.restarts)]);
+      rows.push([
+        summary.name,
+        '-',
+        '-',
+        summary.status,
+        '-',
+        '-',
+        '-',
+        String(summary.restarts),
+        '-',
+        '-',
+      ]);
     }
     for (const instance of instances) {
       rows.push([
@@ -43,10 +54,33 @@ export function statusTable(
         instance.port === null ? '-' : String(instance.port),
         formatUptime(instance.uptime_seconds),
         String(instance.restarts),
+        formatCpu(instance.metrics?.cpu_usage),
+        formatMemory(instance.metrics?.memory_usage),
       ]);
     }
   }
-  return table(['name', 'instance', 'id', 'state', 'pid', 'port', 'uptime', 'restarts'], rows);
+  return table(
+    ['name', 'instance', 'id', 'state', 'pid', 'port', 'uptime', 'restarts', 'cpu', 'mem'],
+    rows,
+  );
+}
+
+/** Percent of one core, like `pm2 ls`; `-` before the first sample. */
+export function formatCpu(percent: number | null | undefined): string {
+  return percent === null || percent === undefined ? '-' : `${percent.toFixed(1)}%`;
+}
+
+/** Bytes in binary units: 512.0kb, 48.3mb, 1.2gb (pm2's spelling). */
+export function formatMemory(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return '-';
+  const units = ['b', 'kb', 'mb', 'gb', 'tb'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value}b` : `${value.toFixed(1)}${units[unit]}`;
 }
 
 export function formatLogLine(line: LogLineView, showInstance: boolean): string {

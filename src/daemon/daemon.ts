@@ -120,6 +120,8 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     startedAt,
     version: VERSION,
     tunnel: services.tunnel,
+    metrics: services.metrics,
+    prometheus: config.metrics.prometheus,
     apiUrl: () =>
       server
         ? apiUrl(config.server.tls ? 'https' : 'http', config.server.host, server.port)

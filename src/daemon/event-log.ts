@@ -45,6 +45,7 @@ export function logEvent(logger: Logger, event: SupervisorEvent): void {
       logger.warn(fields, type);
       return;
     case 'instance.warning':
+    case 'instance.memory_limit':
     case 'process.warning':
     case 'daemon.warning': {
       const { message, ...where } = fields as typeof fields & { message: string };

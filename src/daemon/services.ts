@@ -9,6 +9,7 @@ import type { TunnelStatusSource } from '../app/index.js';
 import type { Config } from '../config/index.js';
 import type { LifecycleHook, ServiceEventBody, Supervisor } from '../core/index.js';
 import { CertRenewer, certificatePaths, createCertificatesHook } from '../services/certs/index.js';
+import { MetricsService } from '../services/metrics/index.js';
 import { SecretsService, secretsHook } from '../services/secrets/index.js';
 import { tunnelHook, type IdentifyProcess } from '../services/tunnel/index.js';
 import type { Clock, Platform } from '../shared/index.js';
@@ -31,7 +32,9 @@ export interface Services {
   fetchRepoList: (() => Promise<string[] | undefined>) | undefined;
   /** The tunnel, when enabled: its status for the API and its token for the auth policy. */
   tunnel: (TunnelStatusSource & TunnelToken & { url(): string | undefined }) | undefined;
-  /** Starts what runs beside the supervisor (renewal, tunnel) once the API listens. */
+  /** Samples instances, the host and the daemon; the history and the Prometheus text. */
+  metrics: MetricsService;
+  /** Starts what runs beside the supervisor (metrics, renewal, tunnel) once the API listens. */
   start(supervisor: Supervisor, apiPort: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -64,6 +67,14 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
     : undefined;
   if (tunnel) hooks.push(tunnelHook(tunnel));
 
+  const metrics = new MetricsService({
+    config: config.metrics,
+    dataDir: config.paths.data,
+    clock,
+    platform: options.platform,
+    warn: (message) => report('', { type: 'daemon.warning', message }),
+  });
+
   let stopped = false;
   let renewer: CertRenewer | undefined;
   let restarts: CertificateRestarts | undefined;
@@ -73,9 +84,11 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
       ? async () => (await secretsClient.login({ includeRepoList: true })).repoList
       : undefined,
     tunnel,
+    metrics,
     async start(started, apiPort) {
       if (stopped) return;
       supervisor = started;
+      await metrics.start(started);
       // Beside the supervisor's boot, not before it: a slow worker must not hold up the other
       // processes; the boot's own starts share this login (one generation per process).
       void secrets.prepare(started.currentConfig().processes, (name, message) =>
@@ -109,6 +122,7 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
     },
     async stop() {
       stopped = true;
+      metrics.stop();
       renewer?.stop();
       restarts?.stop();
       await tunnel?.stop();

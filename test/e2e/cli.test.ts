@@ -45,7 +45,7 @@ describe('the gowinproc CLI against a running daemon', () => {
     const table = await daemon.cli(['status']);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(
-      /^name\s+instance\s+id\s+state\s+pid\s+port\s+uptime\s+restarts$/,
+      /^name\s+instance\s+id\s+state\s+pid\s+port\s+uptime\s+restarts\s+cpu\s+mem$/,
     );
     expect(table.stdout).toMatch(/\nweb\s+0\s+web-0-\w+\s+healthy\s+\d+\s+\d+\s+\d+s\s+0/);
 

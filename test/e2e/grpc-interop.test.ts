@@ -127,7 +127,7 @@ describe('gRPC interop (grpc-js and the .proto file against the real daemon)', (
       });
       expect(web).toMatchObject({ name: 'web', instance_count: 1 });
       const first = web.instances[0]!;
-      expect(first).toMatchObject({ process_name: 'web', status: 'healthy', metrics: null });
+      expect(first).toMatchObject({ process_name: 'web', status: 'healthy' });
       expect(first.pid).toBeGreaterThan(0);
       expect(first.port).toBeGreaterThan(0);
       expect(Math.abs(Number(first.start_time) - Date.now() / 1000)).toBeLessThan(120);
@@ -234,9 +234,36 @@ describe('gRPC interop (grpc-js and the .proto file against the real daemon)', (
         expect(error.code, rpc).toBe(grpc.status.UNIMPLEMENTED);
         expect(error.details, rpc).toMatch(/updates arrive with the GitHub hot-deploy feature/);
       }
-      const metrics = await failure(call('GetMetrics', { process_name: 'web' }));
-      expect(metrics.code).toBe(grpc.status.UNIMPLEMENTED);
-      expect(metrics.details).toMatch(/metrics arrive with the metrics feature/);
+      // Metrics are real samples of the instance's process (uint64 fields arrive as strings).
+      type Metrics = {
+        process_name: string;
+        instances: Array<{ instance_id: string; memory_usage: string; cpu_usage: number }>;
+        aggregated: { instance_count: number; total_memory_usage: string };
+      };
+      const runningIds = running.map((i) => i.id).sort();
+      let metrics!: Metrics;
+      await waitFor(async () => {
+        metrics = await call<Metrics>('GetMetrics', { process_name: 'web' });
+        const sampled = metrics.instances.map((i) => i.instance_id).sort();
+        return JSON.stringify(sampled) === JSON.stringify(runningIds) || JSON.stringify(metrics);
+      });
+      expect(metrics.process_name).toBe('web');
+      for (const instance of metrics.instances)
+        expect(Number(instance.memory_usage)).toBeGreaterThan(5 * 1024 * 1024);
+      expect(metrics.aggregated.instance_count).toBe(2);
+      expect(Number(metrics.aggregated.total_memory_usage)).toBe(
+        metrics.instances.reduce((sum, i) => sum + Number(i.memory_usage), 0),
+      );
+      const withMetrics = await call<ProcessInfo>('GetProcess', { process_name: 'web' });
+      expect(
+        withMetrics.instances
+          .filter((i) => i.metrics !== null)
+          .map((i) => i.id)
+          .sort(),
+      ).toEqual(runningIds);
+      expect((await failure(call('GetMetrics', { process_name: 'nope' }))).code).toBe(
+        grpc.status.NOT_FOUND,
+      );
       const watchUpdate = await new Promise<grpc.ServiceError>((resolve) => {
         const updates = stream('WatchUpdate', { update_id: 'u1' });
         updates.on('data', () => undefined);

@@ -15,6 +15,11 @@ import { AuthPolicy } from '../auth/index.js';
 import { ERROR_CODE_METADATA } from './grpc-status.js';
 import { registerServices, rpcInterceptors } from './routes.js';
 import { fakeApp } from '../../../test/helpers/fake-app.js';
+import {
+  FakeMetricsSource,
+  instanceSample,
+  metricsTick,
+} from '../../../test/helpers/fake-metrics.js';
 
 const YAML = `
 processes:
@@ -43,8 +48,10 @@ processes:
 async function setup(options: { fetchRepoList?: () => Promise<string[] | undefined> } = {}) {
   const dir = tempDir();
   const config = configFromYaml(dir, YAML);
+  const metrics = new FakeMetricsSource();
   const { app, supervisor } = await fakeApp(config, {
     ...(options.fetchRepoList ? { fetchRepoList: options.fetchRepoList } : {}),
+    metrics,
   });
   const internalErrors: unknown[] = [];
   const rpc = {
@@ -58,7 +65,7 @@ async function setup(options: { fetchRepoList?: () => Promise<string[] | undefin
     router: { interceptors: rpcInterceptors(rpc), shutdownSignal: shutdown.signal },
   });
   const client: Client<typeof ProcessManager> = createClient(ProcessManager, transport);
-  return { dir, config, supervisor, client, internalErrors, shutdown };
+  return { dir, config, supervisor, client, internalErrors, shutdown, metrics };
 }
 
 async function failure(call: Promise<unknown> | (() => Promise<unknown>)): Promise<ConnectError> {
@@ -192,7 +199,57 @@ describe('ProcessManager (in process, over the app facade)', () => {
     expect(both.code).toBe(Code.InvalidArgument);
   });
 
-  it('answers the update and metrics RPCs with UNIMPLEMENTED naming the feature', async () => {
+  it('GetMetrics gives the latest samples and totals; unknown figures stay unset', async () => {
+    const { client, supervisor, metrics } = await setup();
+    const [web0, web1] = supervisor.program('web').instances();
+    const sampleOf = (instance: typeof web0, cpuPercent: number | null, rssBytes: number) =>
+      instanceSample({
+        instance: instance!.id,
+        index: instance!.index,
+        pid: instance!.pid!,
+        cpuPercent,
+        rssBytes,
+        diskReadBps: 1.4,
+        diskWriteBps: null,
+        uptimeSeconds: 42,
+      });
+    metrics.publish(
+      metricsTick([
+        sampleOf(web0, 25.5, 3 * 1024 ** 3),
+        sampleOf(web1, null, 1024),
+        instanceSample({ process: 'worker', instance: 'worker-0-x' }),
+      ]),
+    );
+    const answer = await client.getMetrics({ processName: 'web' });
+    expect(answer.processName).toBe('web');
+    expect(answer.instances.map((i) => [i.instanceId, i.cpuUsage, i.memoryUsage])).toEqual([
+      [web0!.id, 25.5, 3n * 1024n ** 3n],
+      [web1!.id, 0, 1024n],
+    ]);
+    expect(answer.instances[0]).toMatchObject({
+      diskRead: 1n,
+      diskWrite: 0n,
+      networkRecv: 0n,
+      networkSent: 0n,
+      uptime: 42n,
+    });
+    expect(answer.aggregated).toMatchObject({
+      totalCpuUsage: 25.5,
+      totalMemoryUsage: 3n * 1024n ** 3n + 1024n,
+      instanceCount: 2,
+    });
+    const one = await client.getMetrics({ processName: 'web', instanceId: '1' });
+    expect(one.instances.map((i) => i.instanceId)).toEqual([web1!.id]);
+    // The metrics of GetProcess are the same sample.
+    const info = await client.getProcess({ processName: 'web' });
+    expect(info.instances.find((i) => i.id === web0!.id)?.metrics?.cpuUsage).toBe(25.5);
+    expect((await failure(client.getMetrics({ processName: 'nope' }))).code).toBe(Code.NotFound);
+    expect((await failure(client.getMetrics({ processName: 'web', instanceId: '7' }))).code).toBe(
+      Code.NotFound,
+    );
+  });
+
+  it('answers the update RPCs with UNIMPLEMENTED naming the feature', async () => {
     const { client, supervisor } = await setup();
     const before = supervisor.program('web').instances().length;
     const updates = [
@@ -210,9 +267,6 @@ describe('ProcessManager (in process, over the app facade)', () => {
       expect(error.code).toBe(Code.Unimplemented);
       expect(error.rawMessage).toMatch(/updates arrive with the GitHub hot-deploy feature/);
     }
-    const metrics = await failure(client.getMetrics({ processName: 'web' }));
-    expect(metrics.code).toBe(Code.Unimplemented);
-    expect(metrics.rawMessage).toMatch(/^GetMetrics .*metrics arrive with the metrics feature/);
     expect(supervisor.program('web').instances().length).toBe(before);
   });
 

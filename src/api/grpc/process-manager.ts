@@ -2,14 +2,20 @@
  * proto.ProcessManager over the app facade, mirroring the REST process routes call for call so
  * both edges behave the same: the same use cases, the same checks on the input (process names of
  * 1 to 200 characters, instance counts 0 to 1000), the same DaemonErrors (mapped by the error
- * interceptor). The update and metrics RPCs answer UNIMPLEMENTED until their features exist.
+ * interceptor). The update RPCs answer UNIMPLEMENTED until their feature exists.
  */
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { App } from '../../app/index.js';
 import type { Config } from '../../config/index.js';
 import type { ProcessManager } from '../../gen/proto/process_manager_pb.js';
 import { DaemonError } from '../../shared/index.js';
-import { eventMessage, processInfoMessage, type SupervisorEvent } from './proto-views.js';
+import {
+  aggregatedMetricsMessage,
+  eventMessage,
+  processInfoMessage,
+  processMetricsMessage,
+  type SupervisorEvent,
+} from './proto-views.js';
 import { bufferedEvents } from './watch-events.js';
 
 export interface ProcessManagerOptions {
@@ -84,7 +90,15 @@ export function processManagerService(
       );
       for await (const event of events) yield eventMessage(event);
     },
-    getMetrics: () => notYet('GetMetrics', 'metrics arrive with the metrics feature'),
+    getMetrics(request) {
+      const name = request.processName === '' ? undefined : processName(request.processName);
+      const { instances, aggregated } = app.metrics.current(name, optional(request.instanceId));
+      return {
+        processName: request.processName,
+        instances: instances.map(processMetricsMessage),
+        aggregated: aggregatedMetricsMessage(aggregated),
+      };
+    },
     updateAllProcesses: () => notYet('UpdateAllProcesses', UPDATES),
     updateProcess: () => notYet('UpdateProcess', UPDATES),
     getProcessVersion: () => notYet('GetProcessVersion', UPDATES),

@@ -229,6 +229,7 @@ describe('the /docs page', () => {
     expect(shown).toEqual([
       expect.stringContaining('/api/v1/processes/{name}/metrics'),
       expect.stringContaining('/api/v1/metrics/host'),
+      expect.stringContaining('/metrics'),
     ]);
   });
 

@@ -7,6 +7,7 @@ import { daemonRoutes } from './routes/daemon-routes.js';
 import { docRoutes } from './routes/doc-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { logRoutes } from './routes/log-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { pendingRoutes } from './routes/pending-routes.js';
 import { processRoutes } from './routes/process-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
@@ -26,6 +27,7 @@ export function restRoutes(app: App): RouteSpec[] {
     ...processRoutes(app),
     ...logRoutes(app),
     ...eventRoutes(app),
+    ...metricsRoutes(app),
     ...pendingRoutes(app),
     ...registryRoutes(app),
   ];

@@ -1,5 +1,6 @@
 /** zod schemas of the REST bodies and answers, shared by routes and their documentation. */
 import { z } from 'zod';
+import { instanceMetricsSchema } from './routes/metrics-schemas.js';
 
 export const processName = z.object({ name: z.string().min(1).max(200) });
 
@@ -30,6 +31,9 @@ export const instanceSchema = z.object({
     .object({ code: z.number().int().nullable(), signal: z.string().nullable() })
     .optional(),
   stderr_tail: z.array(z.string()).optional(),
+  metrics: instanceMetricsSchema
+    .optional()
+    .meta({ description: 'The latest sample while it runs (absent before its first one)' }),
 });
 
 export const processSummarySchema = z.object({

@@ -54,6 +54,13 @@ export type SupervisorEventBody =
       changed: string[];
     } & InstanceRef)
   | ({ type: 'instance.warning'; message: string } & InstanceRef)
+  | ({
+      type: 'instance.memory_limit';
+      /** The RSS of the instance and its child processes at the sample, and the limit (bytes). */
+      rssBytes: number;
+      limitBytes: number;
+      message: string;
+    } & InstanceRef)
   | {
       type: 'process.certificate';
       action: 'generated' | 'renewed';
@@ -74,6 +81,11 @@ export type SupervisorEvent = EventBase & SupervisorEventBody;
 export type HookEventBody =
   | Omit<Extract<SupervisorEventBody, { type: 'instance.secrets' }>, 'instance' | 'index'>
   | Omit<Extract<SupervisorEventBody, { type: 'instance.warning' }>, 'instance' | 'index'>;
+
+/** What services record in one instance's log (Instance.report). */
+export type InstanceReportBody =
+  | HookEventBody
+  | Omit<Extract<SupervisorEventBody, { type: 'instance.memory_limit' }>, 'instance' | 'index'>;
 
 /** What services report about a process or the daemon as a whole (not one instance). */
 export type ServiceEventBody = Extract<

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ProcessConfig } from '../../config/index.js';
 import { DaemonError, type CancelTimer, type Clock, type Platform } from '../../shared/index.js';
 import type { ExitInfo, ProcessDriver, ProcessHandle, ProcessIdentity } from '../driver/index.js';
-import type { SupervisorEvent, SupervisorEventBody } from '../events/index.js';
+import type { InstanceReportBody, SupervisorEvent, SupervisorEventBody } from '../events/index.js';
 import type { Probe } from '../health/index.js';
 import {
   hasProcess,
@@ -141,6 +141,11 @@ export class Instance implements InstanceInfo {
   }
 
   /** The ledger entry, when a process runs and its OS identity is known. */
+  /** Records a service's event (a memory limit, a warning) in this instance's log and publishes it. */
+  report(body: InstanceReportBody): SupervisorEvent {
+    return this.lifecycle.record({ ...body, instance: this.id, index: this.index });
+  }
+
   ledgerEntry(): InstanceRecord | undefined {
     if (!this.handle || !this.identity || this.portHeld === undefined) return undefined;
     return {
@@ -490,8 +495,7 @@ export class Instance implements InstanceInfo {
       inject: {},
       command: this.process.binary_path,
       version: undefined,
-      report: (body) =>
-        void this.lifecycle.record({ ...body, instance: this.id, index: this.index }),
+      report: (body) => void this.report(body),
     };
     await runPrestartHooks(this.deps.hooks, ctx, this.hookFailed);
     return ctx;

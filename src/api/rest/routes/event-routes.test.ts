@@ -13,6 +13,11 @@ import type { SseEvent } from '../route.js';
 import { Router, type RestResponse } from '../router.js';
 import { eventRoutes, type EventStreamOptions } from './event-routes.js';
 import { fakeApp } from '../../../../test/helpers/fake-app.js';
+import {
+  FakeMetricsSource,
+  instanceSample,
+  metricsTick,
+} from '../../../../test/helpers/fake-metrics.js';
 
 const YAML = `
 processes:
@@ -76,6 +81,46 @@ async function open(router: Router, url: string) {
 }
 
 const bodyOf = (response: RestResponse) => ('body' in response ? response.body : '(stream)');
+
+describe('GET /api/v1/events?metrics=1', () => {
+  it('adds a metrics event per sample (one process with ?process=), only the newest when behind', async () => {
+    const metrics = new FakeMetricsSource();
+    const { app } = await fakeApp(configFromYaml(tempDir(), YAML), { metrics });
+    const api = buildRestApi({ app, auth: openAuth() });
+    const stream = await open(api, '/api/v1/events?metrics=1&process=web');
+    metrics.publish(
+      metricsTick([
+        instanceSample({ rssBytes: 1 }),
+        instanceSample({ process: 'worker', instance: 'worker-0-x' }),
+      ]),
+    );
+    metrics.publish(
+      metricsTick([instanceSample({ rssBytes: 2 })], Date.UTC(2026, 10, 29, 12, 0, 1)),
+    );
+    const event = await stream.nextEvent();
+    expect(event.event).toBe('metrics');
+    const frame = JSON.parse(event.data) as {
+      time: string;
+      instances: Array<{ process_name: string; memory_usage: number }>;
+      host: { cpu_percent: number };
+      daemon: { memory_rss: number };
+    };
+    expect(frame.time).toBe('2026-11-29T12:00:01.000Z');
+    expect(frame.instances).toEqual([
+      expect.objectContaining({ process_name: 'web', memory_usage: 2 }),
+    ]);
+    expect(frame.host.cpu_percent).toBe(20);
+    expect(frame.daemon.memory_rss).toBe(60 * 1024 * 1024);
+    stream.abort.abort();
+
+    const without = await open(api, '/api/v1/events');
+    metrics.publish(metricsTick([instanceSample()]));
+    app.processes.status('web'); // nothing else happens: the next item must not be metrics
+    void app.processes.scale('web', 2);
+    expect((await without.nextEvent()).event).not.toBe('metrics');
+    without.abort.abort();
+  });
+});
 
 describe('GET /api/v1/events', () => {
   it('streams an instance.state event with its type and sequence number after scaling', async () => {

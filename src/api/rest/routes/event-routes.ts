@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { App, ProcessDetail } from '../../../app/index.js';
 import { systemClock, type Clock } from '../../../shared/index.js';
 import { route, sse, type SseEvent } from '../route.js';
+import { metricsFrameSchema } from './metrics-schemas.js';
 
 type SupervisorEventView = ProcessDetail['events'][number];
 
@@ -18,6 +19,7 @@ export const EVENT_TYPES = [
   'instance.adopted',
   'instance.secrets',
   'instance.warning',
+  'instance.memory_limit',
   'hook.failed',
   'process.certificate',
   'process.warning',
@@ -56,6 +58,10 @@ export const eventsQuery = z
       .max(200)
       .optional()
       .meta({ description: "Only this process's events (404 when no such process)" }),
+    metrics: z.enum(['0', '1', 'true', 'false']).optional().meta({
+      description:
+        'metrics=1 adds a `metrics` event at every sample (metrics.interval): the instances (of `process` when given), the host and the daemon, for live charts. A slow reader gets only the latest.',
+    }),
   })
   .strict();
 
@@ -84,12 +90,14 @@ export function eventRoutes(app: App, options: EventStreamOptions = {}) {
       events: {
         ...Object.fromEntries(EVENT_TYPES.map((type) => [type, supervisorEventSchema])),
         dropped: droppedEventSchema,
+        metrics: metricsFrameSchema,
       },
       handler: ({ query, signal }) => {
         // An unknown name is a 404 now, not a stream that stays silent forever.
         const process =
           query.process === undefined ? undefined : app.processes.status(query.process).process;
-        return sse(streamEvents(app, process, signal, options));
+        const withMetrics = query.metrics === '1' || query.metrics === 'true';
+        return sse(streamEvents(app, process, withMetrics, signal, options));
       },
     }),
   ];
@@ -102,6 +110,7 @@ export function eventRoutes(app: App, options: EventStreamOptions = {}) {
 function streamEvents(
   app: App,
   process: string | undefined,
+  withMetrics: boolean,
   signal: AbortSignal,
   options: EventStreamOptions,
 ): AsyncIterable<SseEvent | { comment: string }> {
@@ -109,6 +118,8 @@ function streamEvents(
   const heartbeatMs = options.heartbeatMs ?? EVENT_HEARTBEAT_MS;
   const maxQueued = options.maxQueued ?? MAX_QUEUED_EVENTS;
   const queue: SupervisorEventView[] = [];
+  // Only the newest sample matters to a chart: a newer one replaces one not yet sent.
+  let metricsFrame: SseEvent | undefined;
   let dropped = 0;
   let heartbeatDue = false;
   let wake: (() => void) | undefined;
@@ -127,6 +138,12 @@ function streamEvents(
     }
     notify();
   });
+  const unsubscribeMetrics = withMetrics
+    ? app.metrics.subscribe((frame) => {
+        metricsFrame = { event: 'metrics', data: JSON.stringify(frame) };
+        notify();
+      }, process)
+    : () => undefined;
   let cancelHeartbeat = () => {};
   const armHeartbeat = () => {
     cancelHeartbeat = clock.setTimeout(() => {
@@ -138,6 +155,7 @@ function streamEvents(
   armHeartbeat();
   const stop = () => {
     unsubscribe();
+    unsubscribeMetrics();
     cancelHeartbeat();
     notify();
   };
@@ -156,6 +174,12 @@ function streamEvents(
         const event = queue.shift();
         if (event) {
           yield { event: event.type, id: String(event.seq), data: JSON.stringify(event) };
+          continue;
+        }
+        if (metricsFrame) {
+          const frame = metricsFrame;
+          metricsFrame = undefined;
+          yield frame;
           continue;
         }
         if (heartbeatDue) {

@@ -23,14 +23,12 @@ async function setup() {
   return { app, call };
 }
 
-describe('routes of later features', () => {
+describe('routes of the hot-deploy feature', () => {
   it('answer 501 not_implemented naming the feature, and 404 first for an unknown process', async () => {
     const { app, call } = await setup();
     const pending = restRoutes(app).filter((spec) => spec.pending !== undefined);
     expect(pending.map((spec) => `${spec.method} ${spec.path}`).sort()).toEqual(
       [
-        'get /api/v1/metrics/host',
-        'get /api/v1/processes/:name/metrics',
         'get /api/v1/processes/:name/version',
         'get /api/v1/updates/:id',
         'get /api/v1/updates/:id/events',
@@ -62,9 +60,6 @@ describe('routes of later features', () => {
     expect(
       await call('POST', '/api/v1/processes/web/update', JSON.stringify({ instances: 'all' })),
     ).toMatchObject({ status: 400, json: { code: 'invalid_argument' } });
-    expect(await call('GET', '/api/v1/processes/web/metrics?step=soon')).toMatchObject({
-      status: 400,
-    });
     expect(
       await call('POST', '/api/v1/update', JSON.stringify({ healthCheckDelay: 5 })),
     ).toMatchObject({ status: 501 });

@@ -1,5 +1,5 @@
 /**
- * Routes of rest.md whose features come later: they answer 501 not_implemented naming the
+ * Routes of rest.md whose feature comes later (GitHub hot-deploy): they answer 501 not_implemented naming the
  * feature, never a fake success. Their schemas are complete, so the OpenAPI document already
  * shows the contract. A process route still answers 404 for an unknown name first.
  */
@@ -9,10 +9,6 @@ import { route } from '../route.js';
 import { processName } from '../schemas.js';
 import {
   availableUpdatesSchema,
-  hostMetricsQuery,
-  hostMetricsSchema,
-  processMetricsQuery,
-  processMetricsSchema,
   processUpdateBody,
   processUpdateStarted,
   processVersionSchema,
@@ -24,7 +20,6 @@ import {
   updateStatusSchema,
 } from './pending-schemas.js';
 
-const METRICS = 'the metrics feature';
 const HOT_DEPLOY = 'the GitHub hot-deploy feature';
 
 function notYet(what: string, feature: string): never {
@@ -41,27 +36,6 @@ export function pendingRoutes(app: App) {
     return notYet(what, feature);
   };
   return [
-    route({
-      method: 'get',
-      path: '/api/v1/processes/:name/metrics',
-      summary: "A process's current metrics per instance and aggregated, and a time series",
-      role: 'viewer',
-      pending: METRICS,
-      params: processName,
-      query: processMetricsQuery,
-      response: processMetricsSchema,
-      handler: ({ params }) => forProcess(params.name, 'process metrics', METRICS),
-    }),
-    route({
-      method: 'get',
-      path: '/api/v1/metrics/host',
-      summary: "The host's CPU, memory, disk and network, current and as a time series",
-      role: 'viewer',
-      pending: METRICS,
-      query: hostMetricsQuery,
-      response: hostMetricsSchema,
-      handler: () => notYet('host metrics', METRICS),
-    }),
     route({
       method: 'post',
       path: '/api/v1/processes/:name/update',

@@ -1,5 +1,5 @@
 /**
- * The schemas of the routes that later features implement (metrics; GitHub hot-deploy), written
+ * The schemas of the routes that a later feature implements (GitHub hot-deploy), written
  * now from rest.md and grpc.md so the OpenAPI document is complete and the features have a
  * contract to fill. Keys the original gowinproc defined keep their spelling (camelCase in
  * /api/v1/update and /api/v1/updates/available).
@@ -7,73 +7,7 @@
 import { z } from 'zod';
 
 const int = () => z.number().int();
-const time = z.string().meta({ description: 'An RFC 3339 time or Unix milliseconds' });
-const step = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 10s, 1m or 1h')
-  .meta({ description: 'Bucket width of the series (10s, 1m, 1h)' });
-
 export const updateId = z.object({ id: z.string().min(1).max(200) });
-
-export const processMetricsQuery = z
-  .object({
-    from: time.optional(),
-    to: time.optional(),
-    step: step.optional(),
-    instance: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({ description: 'One instance (id or index); all when absent' }),
-  })
-  .strict();
-
-export const hostMetricsQuery = z
-  .object({ from: time.optional(), to: time.optional(), step: step.optional() })
-  .strict();
-
-/** One instance's sample, with the field names of grpc.md's ProcessMetrics. */
-const instanceMetrics = z.object({
-  instance_id: z.string(),
-  cpu_usage: z.number().meta({ description: 'Percent of one core' }),
-  memory_usage: int().meta({ description: 'Resident memory, bytes' }),
-  disk_read: int().meta({ description: 'Bytes/s' }),
-  disk_write: int().meta({ description: 'Bytes/s' }),
-  network_recv: int().meta({ description: 'Bytes/s' }),
-  network_sent: int().meta({ description: 'Bytes/s' }),
-  uptime: int().meta({ description: 'Seconds' }),
-});
-
-export const processMetricsSchema = z.object({
-  current: z.object({
-    instances: z.array(instanceMetrics),
-    aggregated: z.object({
-      total_cpu_usage: z.number(),
-      total_memory_usage: int(),
-      total_disk_read: int(),
-      total_disk_write: int(),
-      total_network_recv: int(),
-      total_network_sent: int(),
-      instance_count: int(),
-    }),
-  }),
-  series: z.array(instanceMetrics.omit({ uptime: true }).extend({ time: z.string() })),
-});
-
-const hostSample = z.object({
-  cpu_percent: z.number(),
-  memory_used: int().meta({ description: 'Bytes' }),
-  memory_total: int().meta({ description: 'Bytes' }),
-  disk_used: int().meta({ description: 'Bytes, on the data directory volume' }),
-  disk_total: int().meta({ description: 'Bytes, on the data directory volume' }),
-  network_recv: int().meta({ description: 'Bytes/s' }),
-  network_sent: int().meta({ description: 'Bytes/s' }),
-});
-
-export const hostMetricsSchema = z.object({
-  current: hostSample,
-  series: z.array(hostSample.extend({ time: z.string() })),
-});
 
 export const processUpdateBody = z
   .object({

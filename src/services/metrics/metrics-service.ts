@@ -1,0 +1,260 @@
+/**
+ * The sampling loop: every `metrics.interval` it reads every running instance's process tree and
+ * the host in one batch, adds the daemon's own figures, writes the tick to the store in one
+ * transaction, publishes it (live charts), and restarts instances over `restart.max_memory`.
+ * A tick still running when the next is due is not overlapped: that tick is skipped.
+ */
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { MetricsConfig } from '../../config/index.js';
+import type { Supervisor } from '../../core/index.js';
+import { EventBus, type CancelTimer, type Clock, type Platform } from '../../shared/index.js';
+import { DaemonSelfSampler } from './daemon-self.js';
+import {
+  readingKey,
+  sampleInstances,
+  type PreviousReadings,
+  type SampleTarget,
+} from './instance-samples.js';
+import { findMemoryLimitBreaches } from './memory-limit.js';
+import type { PrometheusExporter } from './prometheus/index.js';
+import type { PrometheusInstance } from './prometheus/source.js';
+import { createHostReader, createProcessTreeReader, hostUsage } from './sampler/index.js';
+import { openMetricsStore } from './store/index.js';
+import type {
+  HostCounters,
+  HostPoint,
+  HostReader,
+  InstancePoint,
+  MetricsStore,
+  MetricsTick,
+  ProcessTreeReader,
+  RangeQuery,
+} from './types.js';
+
+export interface MetricsServiceOptions {
+  config: MetricsConfig;
+  dataDir: string;
+  clock: Clock;
+  platform: Platform;
+  /** A daemon-level warning (the store moved aside, a trim, a failed tick). */
+  warn: (message: string) => void;
+  /** Seams for tests; by default the OS readers of `platform` and SQLite in dataDir. */
+  reader?: ProcessTreeReader;
+  hostReader?: HostReader;
+  store?: MetricsStore;
+}
+
+export class MetricsService {
+  private readonly ticks = new EventBus<MetricsTick>();
+  private self: DaemonSelfSampler | undefined;
+  private reader: ProcessTreeReader | undefined;
+  private hostReader: HostReader | undefined;
+  private store: MetricsStore | undefined;
+  private supervisor: Supervisor | undefined;
+  private cancelTimer: CancelTimer | undefined;
+  private previous: PreviousReadings = new Map();
+  private previousHost: { at: number; counters: HostCounters } | undefined;
+  private last: MetricsTick | undefined;
+  private lastTickMs = 0;
+  private ticking = false;
+  private stopped = false;
+  private exporter: Promise<PrometheusExporter> | undefined;
+  /** Instances (id + pid) already restarted for their memory: one restart per OS process. */
+  private readonly memoryRestarts = new Set<string>();
+
+  constructor(private readonly options: MetricsServiceOptions) {}
+
+  get interval(): number {
+    return this.options.config.interval;
+  }
+
+  /** Opens the readers and the store, takes a first reading, then samples every interval. */
+  async start(supervisor: Supervisor): Promise<void> {
+    const { options } = this;
+    this.supervisor = supervisor;
+    this.self = new DaemonSelfSampler();
+    this.reader = options.reader ?? (await createProcessTreeReader(options.platform));
+    this.hostReader =
+      options.hostReader ?? (await createHostReader(options.platform, options.dataDir));
+    this.store =
+      options.store ??
+      openMetricsStore({
+        file: options.config.store === 'memory' ? ':memory:' : join(options.dataDir, 'metrics.db'),
+        retentionMs: options.config.retention,
+        rawResolutionMs: options.config.interval,
+        maxSizeBytes: options.config.max_size,
+        clock: options.clock,
+        onWarning: (message) => options.warn(message),
+      });
+    if (this.stopped) return this.stop();
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.self?.stop();
+    this.reader?.close();
+    this.store?.close();
+    this.reader = undefined;
+    this.store = undefined;
+  }
+
+  /** The latest tick, or undefined before the first one. */
+  latest(): MetricsTick | undefined {
+    return this.last;
+  }
+
+  subscribe(listener: (tick: MetricsTick) => void): () => void {
+    return this.ticks.subscribe(listener);
+  }
+
+  queryInstances(process: string, range: RangeQuery, index?: number): InstancePoint[] {
+    return this.store?.queryInstances(process, range, index) ?? [];
+  }
+
+  queryHost(range: RangeQuery): HostPoint[] {
+    return this.store?.queryHost(range) ?? [];
+  }
+
+  /** The resolution (ms) of the stored history that holds data as old as `from`. */
+  resolutionFor(from: number): number {
+    return this.store?.resolutionFor(from, this.options.clock.now()) ?? this.interval;
+  }
+
+  /** The Prometheus text; prom-client loads on the first scrape, not at daemon start. */
+  async prometheus(): Promise<{ contentType: string; body: string }> {
+    this.exporter ??= import('./prometheus/index.js').then(({ createPrometheusExporter }) =>
+      createPrometheusExporter({
+        tick: () => this.last,
+        instances: () => this.instanceStates(),
+        dataDir: this.options.dataDir,
+      }),
+    );
+    const exporter = await this.exporter;
+    return { contentType: exporter.contentType, body: await exporter.render() };
+  }
+
+  /** Takes one reading now (the loop calls it; tests may too). */
+  async tick(): Promise<MetricsTick | undefined> {
+    const { reader, hostReader, store, supervisor, self } = this;
+    if (this.ticking || !reader || !hostReader || !store || !supervisor || !self) return undefined;
+    this.ticking = true;
+    const started = performance.now();
+    try {
+      const at = this.options.clock.now();
+      const targets = sampleTargets(supervisor);
+      const [trees, hostCounters] = await Promise.all([
+        reader.readTrees(targets.map((t) => t.pid)),
+        hostReader.read(),
+      ]);
+      const { samples, readings } = sampleInstances(targets, trees, this.previous, at);
+      this.previous = readings;
+      const host = {
+        at,
+        ...hostUsage(this.previousHost?.counters, hostCounters, at, this.previousHost?.at),
+      };
+      this.previousHost = { at, counters: hostCounters };
+      const tick: MetricsTick = {
+        at,
+        instances: samples,
+        host,
+        daemon: self.sample(at, this.lastTickMs),
+      };
+      if (this.stopped) return undefined;
+      store.write(tick);
+      this.last = tick;
+      this.ticks.publish(tick);
+      this.enforceMemoryLimits(tick, supervisor);
+      return tick;
+    } catch (error) {
+      this.options.warn(`a metrics sample failed: ${(error as Error).message}`);
+      return undefined;
+    } finally {
+      this.lastTickMs = performance.now() - started;
+      this.ticking = false;
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.cancelTimer = this.options.clock.setTimeout(() => {
+      void this.tick().finally(() => this.schedule());
+    }, this.interval);
+  }
+
+  private enforceMemoryLimits(tick: MetricsTick, supervisor: Supervisor): void {
+    const live = new Set(tick.instances.map(readingKey));
+    for (const key of this.memoryRestarts) if (!live.has(key)) this.memoryRestarts.delete(key);
+    const breaches = findMemoryLimitBreaches(tick.instances, (name) => {
+      try {
+        return supervisor.program(name).config.restart.max_memory;
+      } catch {
+        return undefined; // removed by a reload since the sample
+      }
+    });
+    for (const { sample, limitBytes } of breaches) {
+      const key = readingKey(sample);
+      if (this.memoryRestarts.has(key)) continue;
+      this.memoryRestarts.add(key);
+      const program = supervisor.program(sample.process);
+      const instance = program.instances().find((i) => i.id === sample.instance);
+      instance?.report({
+        type: 'instance.memory_limit',
+        rssBytes: sample.rssBytes,
+        limitBytes,
+        message: `${sample.instance} uses ${mib(sample.rssBytes)} (with its child processes), over restart.max_memory ${mib(limitBytes)}: restarting it`,
+      });
+      program.restart(sample.instance).catch((error: unknown) => {
+        // Busy with another operation, or stopping: the next sample over the limit tries again.
+        this.memoryRestarts.delete(key);
+        this.options.warn(
+          `restarting ${sample.instance} for its memory failed: ${(error as Error).message}`,
+        );
+      });
+    }
+  }
+
+  private instanceStates(): PrometheusInstance[] {
+    const now = this.options.clock.now();
+    return (this.supervisor?.list() ?? []).flatMap((program) =>
+      program.instances().map((instance) => ({
+        process: program.name,
+        index: instance.index,
+        status: instance.status,
+        pid: instance.pid ?? null,
+        restarts: instance.restarts,
+        uptimeSeconds:
+          instance.pid !== undefined && instance.startedAt !== undefined
+            ? Math.max(0, Math.floor((now - instance.startedAt) / 1000))
+            : null,
+      })),
+    );
+  }
+}
+
+/** Every instance with a running OS process. */
+function sampleTargets(supervisor: Supervisor): SampleTarget[] {
+  const targets: SampleTarget[] = [];
+  for (const program of supervisor.list()) {
+    for (const instance of program.instances()) {
+      const pid = instance.pid;
+      if (pid === undefined) continue;
+      targets.push({
+        process: program.name,
+        instance: instance.id,
+        index: instance.index,
+        pid,
+        startedAt: instance.startedAt ?? 0,
+        restarts: instance.restarts,
+      });
+    }
+  }
+  return targets;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
