@@ -22,6 +22,7 @@ import { pm2 } from './managers/pm2.mjs';
 import { supervisord } from './managers/supervisord.mjs';
 import { runS1 } from './scenarios/s1-restart.mjs';
 import { runS2 } from './scenarios/s2-memory.mjs';
+import { runS3, S3_MANAGERS } from './scenarios/s3-metrics.mjs';
 import { runS4Once } from './scenarios/s4-start-stop.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -69,7 +70,10 @@ onCleanup('temporary run directory', () => {
 });
 
 const all = { gowinproc, pm2, supervisord };
-const managers = options.managers.map((id) => all[id]);
+// S3 measures only the managers with a metrics path, so an S3-only run need not prepare others.
+const managers = options.managers
+  .map((id) => all[id])
+  .filter((m) => options.only.some((s) => s !== 's3') || S3_MANAGERS.includes(m.id));
 const results = {
   meta: {
     startedAt: new Date().toISOString(),
@@ -121,6 +125,14 @@ try {
     for (const size of options.sizes)
       for (const m of ready)
         results.s2[m.id][size] = await attempt(`S2 ${m.label} x${size}`, () => runS2(m, size, ctx));
+  }
+
+  if (options.only.includes('s3')) {
+    const measured = ready.filter((m) => S3_MANAGERS.includes(m.id));
+    results.s3 = Object.fromEntries(measured.map((m) => [m.id, {}]));
+    for (const size of options.s3Sizes)
+      for (const m of measured)
+        results.s3[m.id][size] = await attempt(`S3 ${m.label} x${size}`, () => runS3(m, size, ctx));
   }
 
   if (options.only.includes('s4')) {

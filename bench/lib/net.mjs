@@ -1,4 +1,8 @@
-/** TCP helpers: a connect probe, waiting for ports to accept, and a pool of free local ports. */
+/**
+ * TCP helpers: a connect probe, waiting for ports to accept, a pool of free local ports; and a
+ * plain HTTP GET.
+ */
+import { get } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { sleep } from './log.mjs';
@@ -76,4 +80,27 @@ export class PortPool {
       start += busy + 1;
     }
   }
+}
+
+/**
+ * GET over plain HTTP; resolves { status, body, ms } (any status), rejects on a network error or
+ * after `timeoutMs`.
+ */
+export function httpGet(url, timeoutMs = 10_000) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const request = get(url, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode, body, ms: performance.now() - started }),
+      );
+      response.on('error', reject);
+    });
+    request.setTimeout(timeoutMs, () =>
+      request.destroy(new Error(`GET ${url} timed out after ${timeoutMs} ms`)),
+    );
+    request.on('error', reject);
+  });
 }

@@ -47,6 +47,22 @@ export function statusKiB(pid, field) {
 /** Resident set size of a process in KiB, or null when it is gone. */
 export const rssKiB = (pid) => statusKiB(pid, 'VmRSS');
 
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on every Linux we run on). */
+export const USER_HZ = 100;
+
+/**
+ * CPU time a process has used so far, user + system, in clock ticks (USER_HZ), from
+ * /proc/<pid>/stat (fields 14 and 15; all of its threads; children not included), or null when
+ * it is gone.
+ */
+export function cpuTicks(pid) {
+  const stat = readOr(`/proc/${pid}/stat`, null);
+  if (stat === null) return null;
+  // After "pid (comm) ": field 3 (state) is index 0, so utime (14) is 11 and stime (15) is 12.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
 /** Polls `check` every `intervalMs` until it returns a truthy value; rejects after `timeoutMs`. */
 export async function waitFor(check, { timeoutMs, intervalMs = 20, what = 'condition' }) {
   const deadline = performance.now() + timeoutMs;

@@ -27,3 +27,16 @@ export function times(value) {
   if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
   return `${value.toFixed(2)}x`;
 }
+
+/** A share of one CPU core, in percent. */
+export function percent(value) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
+  return `${value.toFixed(2)} %`;
+}
+
+export function bytes(value) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
+  return value >= 1024 * 1024
+    ? `${(value / 1024 / 1024).toFixed(1)} MiB`
+    : `${Math.round(value / 1024)} KiB`;
+}

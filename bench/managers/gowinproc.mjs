@@ -57,6 +57,7 @@ export function gowinprocConfig(spec, apiPorts) {
   return {
     server: { host: '127.0.0.1', port: apiPorts[0], grpc_port: apiPorts[1] },
     log_level: 'info',
+    ...(spec.metrics ? { metrics: spec.metrics } : {}),
     processes: [processConfig],
   };
 }
@@ -118,6 +119,8 @@ export const gowinproc = {
     const session = {
       daemonPid: child.pid,
       dir,
+      apiUrl: url,
+      dataDir: join(dir, 'data'),
       async stopAll() {
         await cli('stop', spec.name);
       },

@@ -34,6 +34,8 @@ export const pm2 = {
   version: PM2_VERSION,
   unavailable: null,
   bin: null,
+  /** The installed package's directory, for `require()` by a programmatic-API client. */
+  moduleDir: null,
 
   async prepare(ctx) {
     const prefix = ctx.pm2Prefix ?? join(ctx.runDir, 'pm2-prefix');
@@ -68,6 +70,7 @@ export const pm2 = {
       return;
     }
     this.bin = bin;
+    this.moduleDir = join(prefix, 'node_modules', 'pm2');
   },
 
   /** `pm2 start ecosystem` with a fresh PM2_HOME: spawns the God Daemon, then the apps. */
@@ -90,6 +93,7 @@ export const pm2 = {
     const session = {
       daemonPid: null,
       dir,
+      home,
       async stopAll() {
         await pm2cli('stop', 'all');
       },

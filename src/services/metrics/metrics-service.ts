@@ -198,10 +198,11 @@ export class MetricsService {
     for (const { sample, limitBytes } of breaches) {
       const key = readingKey(sample);
       if (this.memoryRestarts.has(key)) continue;
+      const program = supervisor.list().find((p) => p.name === sample.process);
+      const instance = program?.instances().find((i) => i.id === sample.instance);
+      if (!program || !instance) continue; // removed by a reload since the sample
       this.memoryRestarts.add(key);
-      const program = supervisor.program(sample.process);
-      const instance = program.instances().find((i) => i.id === sample.instance);
-      instance?.report({
+      instance.report({
         type: 'instance.memory_limit',
         rssBytes: sample.rssBytes,
         limitBytes,
