@@ -28,7 +28,7 @@ import {
   type ProcStat,
 } from './linux-parse.js';
 import { readOnce, readPageSize } from './linux-proc-files.js';
-import { childrenIndex, walkTree } from './process-tree.js';
+import { childrenIndex, readingAsPromise, walkTree } from './process-tree.js';
 
 export interface LinuxProcessTreeReaderOptions {
   /** Where procfs is mounted; tests point it at a fake tree in a temp dir. */
@@ -93,11 +93,7 @@ export class LinuxProcessTreeReader implements ProcessTreeReader {
   }
 
   readTrees(roots: readonly number[]): Promise<Map<number, ProcessCounters[]>> {
-    try {
-      return Promise.resolve(this.readTreesNow(roots));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return readingAsPromise(() => this.readTreesNow(roots));
   }
 
   /** The synchronous body of readTrees: /proc reads never block on a disk. */

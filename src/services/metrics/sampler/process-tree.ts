@@ -51,3 +51,12 @@ export function walkTree(
   }
   return members;
 }
+
+/** A synchronous reading as ProcessTreeReader's promise: its result, or its error as a rejection. */
+export function readingAsPromise<T>(read: () => T): Promise<T> {
+  try {
+    return Promise.resolve(read());
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}

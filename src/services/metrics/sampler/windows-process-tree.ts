@@ -5,18 +5,14 @@
  * tested on Linux with a scripted API; only windows-ffi.ts touches the real one.
  */
 import type { ProcessCounters, ProcessTreeReader } from '../types.js';
-import { childrenIndex, walkTree } from './process-tree.js';
+import { childrenIndex, readingAsPromise, walkTree } from './process-tree.js';
 import { win32Counters, type Win32ProcessApi, type Win32ProcessEntry } from './windows-counters.js';
 
 export class WindowsProcessTreeReader implements ProcessTreeReader {
   constructor(private readonly api: Win32ProcessApi) {}
 
   readTrees(roots: readonly number[]): Promise<Map<number, ProcessCounters[]>> {
-    try {
-      return Promise.resolve(this.readTreesNow(roots));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return readingAsPromise(() => this.readTreesNow(roots));
   }
 
   readTreesNow(roots: readonly number[]): Map<number, ProcessCounters[]> {
