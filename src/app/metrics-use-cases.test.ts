@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { configFromYaml } from '../../test/helpers/config.js';
 import { fakeApp } from '../../test/helpers/fake-app.js';
-import { FakeMetricsSource, instanceSample, metricsTick } from '../../test/helpers/fake-metrics.js';
+import { FakeMetricsSource } from '../../test/helpers/fake-metrics.js';
+import { instanceSample, metricsTick } from '../../test/helpers/metric-samples.js';
 import { tempDir } from '../../test/helpers/temp-dir.js';
 import { DaemonError } from '../shared/index.js';
 import { MAX_POINTS, resolveRange } from './metrics-use-cases.js';

@@ -15,11 +15,8 @@ import { AuthPolicy } from '../auth/index.js';
 import { ERROR_CODE_METADATA } from './grpc-status.js';
 import { registerServices, rpcInterceptors } from './routes.js';
 import { fakeApp } from '../../../test/helpers/fake-app.js';
-import {
-  FakeMetricsSource,
-  instanceSample,
-  metricsTick,
-} from '../../../test/helpers/fake-metrics.js';
+import { FakeMetricsSource } from '../../../test/helpers/fake-metrics.js';
+import { instanceSample, metricsTick } from '../../../test/helpers/metric-samples.js';
 
 const YAML = `
 processes:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { instanceSample } from '../../../test/helpers/fake-metrics.js';
+import { instanceSample } from '../../../test/helpers/metric-samples.js';
 import { findMemoryLimitBreaches } from './memory-limit.js';
 
 describe('findMemoryLimitBreaches', () => {

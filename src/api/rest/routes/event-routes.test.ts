@@ -13,11 +13,8 @@ import type { SseEvent } from '../route.js';
 import { Router, type RestResponse } from '../router.js';
 import { eventRoutes, type EventStreamOptions } from './event-routes.js';
 import { fakeApp } from '../../../../test/helpers/fake-app.js';
-import {
-  FakeMetricsSource,
-  instanceSample,
-  metricsTick,
-} from '../../../../test/helpers/fake-metrics.js';
+import { FakeMetricsSource } from '../../../../test/helpers/fake-metrics.js';
+import { instanceSample, metricsTick } from '../../../../test/helpers/metric-samples.js';
 
 const YAML = `
 processes:
@@ -95,7 +92,7 @@ describe('GET /api/v1/events?metrics=1', () => {
       ]),
     );
     metrics.publish(
-      metricsTick([instanceSample({ rssBytes: 2 })], Date.UTC(2026, 10, 29, 12, 0, 1)),
+      metricsTick([instanceSample({ rssBytes: 2 })], { at: Date.UTC(2026, 10, 29, 12, 0, 1) }),
     );
     const event = await stream.nextEvent();
     expect(event.event).toBe('metrics');

@@ -3,13 +3,11 @@ import { Gauge } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createPrometheusExporter, type PrometheusExporter } from './index.js';
 import {
-  fakeDaemon,
-  fakeHost,
   fakeInstance,
   fakeSample,
   fakeSource,
-  fakeTick,
-} from './fake-source.js';
+} from '../../../../test/helpers/fake-prometheus-source.js';
+import { metricsTick } from '../../../../test/helpers/metric-samples.js';
 import { INSTANCE_STATES } from './instance-metrics.js';
 
 type Family = ReturnType<typeof parsePrometheusTextFormat>[number];
@@ -74,13 +72,41 @@ const DAEMON_FAMILIES = [
 function twoInstances() {
   const api0 = fakeInstance('api', 0, { pid: 4100, restarts: 3, uptimeSeconds: 125 });
   const api1 = fakeInstance('api', 1, { pid: 4101 });
-  const source = fakeSource(
-    [api0, api1],
-    fakeTick([
-      fakeSample(api0, { cpuPercent: 50, rssBytes: 123_456_789, diskWriteBps: 1_048_576 }),
-      fakeSample(api1),
-    ]),
-  );
+  const samples = [
+    fakeSample(api0, {
+      cpuPercent: 50,
+      rssBytes: 123_456_789,
+      diskReadBps: 1024,
+      diskWriteBps: 1_048_576,
+      handles: 24,
+      threads: 7,
+      processes: 1,
+    }),
+    fakeSample(api1),
+  ];
+  // What 'shows the figures in their units' reads back, set here rather than left to defaults.
+  const host = {
+    cpuPercent: 37.5,
+    cores: 8,
+    load15: 0.125,
+    memoryTotalBytes: 16 * 2 ** 30,
+    memoryAvailableBytes: 10 * 2 ** 30,
+    diskWriteBps: 8192,
+    diskTotalBytes: 500 * 10 ** 9,
+    diskFreeBytes: 123 * 10 ** 9,
+    networkRxBps: 1500,
+    networkTxBps: 700,
+  };
+  const daemon = {
+    cpuPercent: 0.8,
+    rssBytes: 60_000_000,
+    heapUsedBytes: 20_000_000,
+    eventLoopLagMs: 12.5,
+    eventLoopLagMaxMs: 40,
+    handles: 33,
+    tickMs: 7,
+  };
+  const source = fakeSource([api0, api1], metricsTick(samples, { host, daemon }));
   return { api0, api1, source };
 }
 
@@ -162,21 +188,23 @@ describe('createPrometheusExporter', () => {
   it('omits a series whose figure is null instead of showing 0', async () => {
     const api0 = fakeInstance('api', 0);
     const sample = fakeSample(api0, {
+      rssBytes: 50_000_000,
       cpuPercent: null,
       diskReadBps: null,
       diskWriteBps: null,
       handles: null,
       threads: null,
     });
-    const host = fakeHost({
+    const host = {
+      diskTotalBytes: 500_000_000_000,
       cpuPercent: null,
       load1: null,
       load5: null,
       load15: null,
       diskFreeBytes: null,
       networkRxBps: null,
-    });
-    const tick = fakeTick([sample], host, fakeDaemon({ cpuPercent: null }));
+    };
+    const tick = metricsTick([sample], { host, daemon: { cpuPercent: null } });
     const source = fakeSource([api0], tick, '/data');
     const families = await scrape(createPrometheusExporter(source, { defaultMetrics: false }));
 
@@ -262,7 +290,7 @@ describe('createPrometheusExporter', () => {
 
   it('one-hot encodes the state over every status, and up follows the pid', async () => {
     const stopped = fakeInstance('web', 2, { status: 'backoff', pid: null, uptimeSeconds: null });
-    const source = fakeSource([fakeInstance('web', 0), stopped], fakeTick([]));
+    const source = fakeSource([fakeInstance('web', 0), stopped], metricsTick([]));
     const exporter = createPrometheusExporter(source, { defaultMetrics: false });
     let families = await scrape(exporter);
     const state = valuesOf(families, 'gowinproc_instance_state');

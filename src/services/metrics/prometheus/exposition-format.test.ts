@@ -2,7 +2,12 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { Histogram } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createPrometheusExporter } from './index.js';
-import { fakeInstance, fakeSample, fakeSource, fakeTick } from './fake-source.js';
+import {
+  fakeInstance,
+  fakeSample,
+  fakeSource,
+} from '../../../../test/helpers/fake-prometheus-source.js';
+import { metricsTick } from '../../../../test/helpers/metric-samples.js';
 import { INSTANCE_STATES } from './instance-metrics.js';
 
 interface CheckedSample {
@@ -124,7 +129,7 @@ function manyInstances(count: number) {
   const list = Array.from({ length: count }, (_, i) =>
     fakeInstance(`svc${i % 20}`, Math.floor(i / 20), { restarts: i % 3 }),
   );
-  return fakeSource(list, fakeTick(list.map((instance) => fakeSample(instance))));
+  return fakeSource(list, metricsTick(list.map((instance) => fakeSample(instance))));
 }
 
 describe('the /metrics text', () => {
@@ -132,7 +137,7 @@ describe('the /metrics text', () => {
     const odd = fakeInstance('we"ird\\name\nx', 0);
     const source = fakeSource(
       [odd, fakeInstance('api', 1)],
-      fakeTick([fakeSample(odd)]),
+      metricsTick([fakeSample(odd)]),
       'C:\\ProgramData\\gowinproc "data"',
     );
     const exporter = createPrometheusExporter(source);

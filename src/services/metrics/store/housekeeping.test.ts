@@ -2,9 +2,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { instancesOf, tickAt } from '../../../../test/helpers/store-ticks.js';
 import { tempDir } from '../../../../test/helpers/temp-dir.js';
 import { FakeClock } from '../../../shared/index.js';
-import { instancesOf, metricsTick } from './fake-ticks.js';
 import { openMetricsStore } from './metrics-store.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -26,7 +26,7 @@ function setup(maxSizeBytes = 1024 ** 3) {
   onTestFinished(() => store.close());
   const writeAt = async (at: number, instances = 1) => {
     await clock.advance(at - clock.now());
-    store.write(metricsTick(at, { instances: instancesOf('api', instances) }));
+    store.write(tickAt(at, { instances: instancesOf('api', instances) }));
   };
   /** The timestamps of a table, read beside the store's own connection. */
   const timestamps = (table: string): number[] => {

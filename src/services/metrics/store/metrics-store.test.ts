@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { instancesOf, tickAt, type TickValues } from '../../../../test/helpers/store-ticks.js';
 import { tempDir } from '../../../../test/helpers/temp-dir.js';
 import { FakeClock } from '../../../shared/index.js';
-import { instancesOf, metricsTick, type TickValues } from './fake-ticks.js';
 import { openMetricsStore, type MetricsStoreOptions } from './metrics-store.js';
 
 const T0 = Date.UTC(2026, 0, 1); // on an hour boundary
@@ -32,7 +32,7 @@ function setup(overrides: Partial<MetricsStoreOptions> = {}) {
   /** Moves the clock to `at` and writes a tick there. */
   const writeAt = async (at: number, values: TickValues) => {
     await clock.advance(at - clock.now());
-    store.write(metricsTick(at, values));
+    store.write(tickAt(at, values));
   };
   return { clock, file, warnings, store, open, writeAt };
 }
@@ -144,8 +144,26 @@ describe('write and read back', () => {
 
   it('returns the host and daemon series', async () => {
     const { store, writeAt } = setup();
-    await writeAt(T0, { hostCpuPercent: 10, memoryUsedBytes: 100, daemonRssBytes: 7 });
-    await writeAt(T0 + 1000, { hostCpuPercent: null, memoryUsedBytes: 300, daemonRssBytes: 9 });
+    // Every figure the first point is compared with, set here rather than left to defaults.
+    const host = {
+      load1: 0.5,
+      memoryTotalBytes: 8_000_000_000,
+      diskReadBps: 100,
+      diskWriteBps: 200,
+      diskFreeBytes: 200_000_000_000,
+      diskTotalBytes: 500_000_000_000,
+      networkRxBps: 300,
+      networkTxBps: 400,
+    };
+    const daemon = { cpuPercent: 0.5, eventLoopLagMs: 1.5 };
+    await writeAt(T0, {
+      host: { ...host, cpuPercent: 10, memoryUsedBytes: 100 },
+      daemon: { ...daemon, rssBytes: 7 },
+    });
+    await writeAt(T0 + 1000, {
+      host: { ...host, cpuPercent: null, memoryUsedBytes: 300 },
+      daemon: { ...daemon, rssBytes: 9 },
+    });
     expect(store.queryHost({ from: T0, to: T0 + 2000, stepMs: 1000 })[0]).toEqual({
       at: T0,
       cpuPercent: 10,
@@ -199,7 +217,7 @@ describe('rollups', () => {
     const { store, writeAt, clock } = setup();
     const api = (cpuPercent: number | null, rssBytes: number) => ({
       instances: [{ process: 'api', index: 0, cpuPercent, rssBytes }],
-      hostCpuPercent: cpuPercent,
+      host: { cpuPercent },
     });
     await writeAt(T0, api(10, 100));
     await writeAt(T0 + 20_000, api(20, 200));
@@ -264,7 +282,7 @@ describe('tier selection', () => {
     const { store, clock } = setup();
     for (let at = T0; at <= T0 + HOUR + 1000; at += 1000) {
       await clock.advance(at - clock.now());
-      store.write(metricsTick(at, { instances: instancesOf('api', 1) }));
+      store.write(tickAt(at, { instances: instancesOf('api', 1) }));
     }
     const now = clock.now();
     const query = (span: number) =>
@@ -291,13 +309,13 @@ describe('tier selection', () => {
 describe('restarts', () => {
   it('keeps the series and their history across close and reopen', async () => {
     const { store, open, file, clock } = setup();
-    store.write(metricsTick(T0, { instances: instancesOf('api', 2, { cpuPercent: 1 }) }));
+    store.write(tickAt(T0, { instances: instancesOf('api', 2, { cpuPercent: 1 }) }));
     store.close();
 
     await clock.advance(1000);
     const reopened = open();
     reopened.write(
-      metricsTick(T0 + 1000, {
+      tickAt(T0 + 1000, {
         instances: [...instancesOf('api', 2, { cpuPercent: 2 }), { process: 'web', index: 0 }],
       }),
     );
@@ -318,7 +336,7 @@ describe('write never throws', () => {
   it('ignores writes after close and answers queries with nothing', () => {
     const { store } = setup();
     store.close();
-    expect(() => store.write(metricsTick(T0, { instances: instancesOf('api', 1) }))).not.toThrow();
+    expect(() => store.write(tickAt(T0, { instances: instancesOf('api', 1) }))).not.toThrow();
     expect(store.queryHost({ from: T0, to: T0 + 1000, stepMs: 1000 })).toEqual([]);
   });
 

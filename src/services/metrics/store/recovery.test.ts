@@ -3,9 +3,9 @@ import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { instancesOf, tickAt } from '../../../../test/helpers/store-ticks.js';
 import { tempDir } from '../../../../test/helpers/temp-dir.js';
 import { FakeClock } from '../../../shared/index.js';
-import { instancesOf, metricsTick } from './fake-ticks.js';
 import { openMetricsStore } from './metrics-store.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 30, 15);
@@ -32,7 +32,7 @@ function setup() {
 
 /** The store answers with what it was given: a fresh database works. */
 function expectWorking(store: ReturnType<ReturnType<typeof setup>['open']>, at: number) {
-  store.write(metricsTick(at, { instances: instancesOf('api', 2, { cpuPercent: 42 }) }));
+  store.write(tickAt(at, { instances: instancesOf('api', 2, { cpuPercent: 42 }) }));
   const points = store.queryInstances('api', { from: at, to: at + 1, stepMs: 1000 });
   expect(points.map((point) => [point.index, point.cpuPercent])).toEqual([
     [0, 42],
@@ -81,7 +81,7 @@ describe('opening a bad file', () => {
     const { file, warnings, open } = setup();
     const first = open();
     for (let i = 0; i < 120; i++) {
-      first.write(metricsTick(T0 + i * 1000, { instances: instancesOf('api', 20) }));
+      first.write(tickAt(T0 + i * 1000, { instances: instancesOf('api', 20) }));
     }
     first.close();
     const size = statSync(file).size;
@@ -163,7 +163,7 @@ describe('corruption found while running', () => {
   it('moves the database aside and retries the tick once on a fresh one', () => {
     const { file, warnings, open } = setup();
     const store = open();
-    store.write(metricsTick(T0, { instances: instancesOf('api', 2) }));
+    store.write(tickAt(T0, { instances: instancesOf('api', 2) }));
     corruptInstanceTable(file);
 
     expect(() => expectWorking(store, T0 + 1000)).not.toThrow();
@@ -182,7 +182,7 @@ describe('corruption found while running', () => {
   it('answers a query that finds corruption with nothing, and goes on with a fresh database', () => {
     const { file, warnings, open } = setup();
     const store = open();
-    store.write(metricsTick(T0, { instances: instancesOf('api', 2) }));
+    store.write(tickAt(T0, { instances: instancesOf('api', 2) }));
     corruptInstanceTable(file);
 
     expect(store.queryInstances('api', { from: T0, to: T0 + 1000, stepMs: 1000 })).toEqual([]);
