@@ -93,4 +93,3 @@ export type {
   MetricsFrame,
   RangeInput,
 } from './metrics-use-cases.js';
-export { MAX_POINTS, resolveRange } from './metrics-use-cases.js';

@@ -28,6 +28,13 @@ describe('resolveRange', () => {
     });
   });
 
+  it('bounds the points of a whole answer, over every series it holds', () => {
+    expect(resolveRange({ from: '-1h', step: '10s' }, NOW, fine, 20).stepMs).toBe(10_000);
+    expect(() => resolveRange({ from: '-1h', step: '1s' }, NOW, fine, 20)).toThrow(
+      /72000 points over 20 series.*at least 8s or ask for one instance/,
+    );
+  });
+
   it('never steps finer than the stored resolution of the range', () => {
     expect(resolveRange({ from: '-24h', step: '1s' }, NOW, () => 60_000).stepMs).toBe(60_000);
   });
@@ -37,7 +44,12 @@ describe('resolveRange', () => {
     [{ to: '2026-13-45T99:00:00Z' }, /invalid to/],
     [{ from: String(NOW), to: String(NOW - 1) }, /must be before to/],
     [{ step: 'often' }, /invalid step "often"/],
-    [{ from: '-7d', step: '1s' }, new RegExp(`more than ${MAX_POINTS} points.*at least 61s`)],
+    [
+      { from: '-7d', step: '1s' },
+      new RegExp(`604800 points .*more than ${MAX_POINTS}.*at least 61s`),
+    ],
+    [{ to: '9000000000000000' }, /invalid to "9000000000000000"/],
+    [{ from: '-200000000d' }, /invalid from/],
   ])('refuses %j with invalid_argument', (query, message) => {
     const error = (() => {
       try {
@@ -122,6 +134,14 @@ describe('MetricsUseCases', () => {
     expect(() => app.metrics.process('nope', {})).toThrow(/no process named "nope"/);
     expect(() => app.metrics.current('web', 'web-9')).toThrow(/has no instance "web-9"/);
     expect(() => app.metrics.current(undefined, '1')).toThrow(/needs its process name/);
+  });
+
+  it("keeps an index's history reachable when no current instance has that index", async () => {
+    const { app, source } = await setup();
+    const answer = app.metrics.process('web', { instance: '7' });
+    expect(answer.current.instances).toEqual([]);
+    expect(answer.current.aggregated.total_cpu_usage).toBeNull();
+    expect(source.queries.at(-1)).toMatchObject({ process: 'web', index: 7 });
   });
 
   it('gives every instance of every process when no name is given', async () => {

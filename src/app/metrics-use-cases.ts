@@ -98,6 +98,10 @@ export class MetricsUseCases {
     return sample ? instanceMetricsView(sample) : undefined;
   }
 
+  /**
+   * A process's current samples and its stored series. `instance` is an id (of a current
+   * instance) or an index: an index that no current instance has still has its history.
+   */
   process(
     name: string,
     query: RangeInput & { instance?: string | undefined },
@@ -109,10 +113,17 @@ export class MetricsUseCases {
         : /^\d+$/.test(query.instance)
           ? Number(query.instance)
           : program.find(query.instance).index;
-    const range = this.range(query);
+    const seriesCount = index === undefined ? Math.max(1, program.instances().length) : 1;
+    const range = this.range(query, seriesCount);
     const series = (this.source?.queryInstances(name, range, index) ?? []).map(instancePointView);
-    const current = this.current(name, index === undefined ? undefined : String(index));
-    return { process: name, current, series, ...rangeView(range) };
+    const all = this.current(name).instances;
+    const instances = index === undefined ? all : all.filter((i) => i.index === index);
+    return {
+      process: name,
+      current: { instances, aggregated: aggregate(instances) },
+      series,
+      ...rangeView(range),
+    };
   }
 
   host(query: RangeInput): {
@@ -170,21 +181,26 @@ export class MetricsUseCases {
     return new Set(instances.map((i) => i.id));
   }
 
-  private range(query: RangeInput): RangeQuery {
-    return resolveRange(query, this.clock.now(), (from) =>
-      this.source ? this.source.resolutionFor(from) : 1000,
+  private range(query: RangeInput, seriesCount = 1): RangeQuery {
+    return resolveRange(
+      query,
+      this.clock.now(),
+      (from) => (this.source ? this.source.resolutionFor(from) : 1000),
+      seriesCount,
     );
   }
 }
 
 /**
  * from/to (RFC 3339, Unix ms, or `-1h` meaning that long before now) and step (a duration;
- * default about 300 points) as a store query. Defaults: the last hour up to now.
+ * default about 300 points a series) as a store query. Defaults: the last hour up to now. One
+ * answer holds at most MAX_POINTS points over its `seriesCount` series.
  */
 export function resolveRange(
   query: RangeInput,
   now: number,
   resolutionFor: (from: number) => number,
+  seriesCount = 1,
 ): RangeQuery {
   const to = query.to === undefined ? now : parseTime('to', query.to, now);
   const from =
@@ -208,25 +224,28 @@ export function resolveRange(
     stepMs = parsed;
   }
   stepMs = Math.max(stepMs, resolution);
-  if ((to - from) / stepMs > MAX_POINTS) {
-    const least = Math.ceil((to - from) / MAX_POINTS / 1000);
+  const points = Math.ceil((to - from) / stepMs) * seriesCount;
+  if (points > MAX_POINTS) {
+    const least = Math.ceil(((to - from) * seriesCount) / MAX_POINTS / 1000);
     throw new DaemonError(
       'invalid_argument',
-      `step ${query.step ?? ''} gives more than ${MAX_POINTS} points for this range; use a step of at least ${least}s`,
+      `this range at step ${formatDuration(stepMs)} gives ${points} points over ${seriesCount} series, more than ${MAX_POINTS} per answer; use a step of at least ${least}s${seriesCount > 1 ? ' or ask for one instance' : ''}`,
     );
   }
   return { from, to, stepMs };
 }
 
+/** The range of a JavaScript Date: beyond it a time cannot be written as RFC 3339. */
+const MAX_TIME_MS = 8.64e15;
+
 function parseTime(key: string, text: string, now: number): number {
-  if (/^\d+$/.test(text)) return Number(text);
-  if (text.startsWith('-')) {
+  let ms: number | undefined;
+  if (/^\d+$/.test(text)) ms = Number(text);
+  else if (text.startsWith('-')) {
     const ago = parseDuration(text.slice(1));
-    if (ago !== undefined) return now - ago;
-  } else if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const ms = Date.parse(text);
-    if (Number.isFinite(ms)) return ms;
-  }
+    if (ago !== undefined) ms = now - ago;
+  } else if (/^\d{4}-\d{2}-\d{2}/.test(text)) ms = Date.parse(text);
+  if (ms !== undefined && Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS) return ms;
   throw new DaemonError(
     'invalid_argument',
     `invalid ${key} ${JSON.stringify(text)} (an RFC 3339 time, Unix milliseconds, or -1h for an hour ago)`,

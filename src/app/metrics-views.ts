@@ -38,7 +38,8 @@ export interface InstanceMetricsView {
 }
 
 export interface AggregatedMetricsView {
-  total_cpu_usage: number;
+  /** Null while no instance has a CPU figure yet (each one's first sample). */
+  total_cpu_usage: number | null;
   total_memory_usage: number;
   total_disk_read: number | null;
   total_disk_write: number | null;
@@ -144,7 +145,7 @@ export function aggregate(instances: readonly InstanceMetricsView[]): Aggregated
     return known.length === 0 ? null : known.reduce((a, b) => a + b, 0);
   };
   return {
-    total_cpu_usage: round(sum((v) => v.cpu_usage)) ?? 0,
+    total_cpu_usage: round(sum((v) => v.cpu_usage)),
     total_memory_usage: sum((v) => v.memory_usage) ?? 0,
     total_disk_read: sum((v) => v.disk_read),
     total_disk_write: sum((v) => v.disk_write),

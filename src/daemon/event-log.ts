@@ -48,8 +48,8 @@ export function logEvent(logger: Logger, event: SupervisorEvent): void {
     case 'instance.memory_limit':
     case 'process.warning':
     case 'daemon.warning': {
-      const { message, ...where } = fields as typeof fields & { message: string };
-      logger.warn(where, message);
+      const { message, process, ...where } = fields as typeof fields & { message: string };
+      logger.warn(process === '' ? where : { process, ...where }, message); // '' is the daemon's own
       return;
     }
     case 'tunnel.state':

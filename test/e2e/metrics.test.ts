@@ -81,7 +81,7 @@ processes:
     args: ['96']
     port_range: ${range}
     secrets: { enabled: false }
-    restart: { max_memory: 64MiB, backoff: { initial: 1s } }
+    restart: { max_memory: 64MiB, max_restarts: 2, backoff: { initial: 300ms } }
 `,
       ),
     );
@@ -136,7 +136,7 @@ processes:
     expect(value('gowinproc_instance_processes', 'fork')).toBe(4);
     expect(value('gowinproc_instance_cpu_percent', 'burn')).toBeGreaterThan(10);
     for (const metric of family('gowinproc_instance_memory_rss_bytes').metrics)
-      expect(Object.keys(metric.labels ?? {}).sort()).toEqual(['instance', 'process']);
+      expect(Object.keys(metric.labels ?? {}).sort()).toEqual(['index', 'process']);
     expect(family('gowinproc_daemon_memory_rss_bytes').metrics[0]?.value).toBeDefined();
 
     // The CLI shows CPU and memory like `pm2 ls`.
@@ -144,17 +144,23 @@ processes:
     expect(status.stdout).toMatch(/cpu\s+mem/);
     expect(status.stdout).toMatch(/alloc .*\d+\.\d%\s+\d+\.\dmb/);
 
-    // restart.max_memory: the hog (96 MiB > 64 MiB) is restarted, with the figure in the event.
-    await waitFor(async () => {
-      const detail = await daemon.api<{ restarts: number; events: Array<{ type: string }> }>(
-        'GET',
-        '/api/v1/processes/hog',
-      );
-      return (
-        detail.json.events.some((e) => e.type === 'instance.memory_limit') ||
-        JSON.stringify(detail.json.events.map((e) => e.type))
-      );
-    });
+    // restart.max_memory: the hog (96 MiB > 64 MiB) is killed at each start, the restart
+    // policy backs off, and after max_restarts it is failed: no restart loop.
+    let hog!: {
+      status: string;
+      instances: Array<{ status: string; restarts: number; reason?: string }>;
+      events: Array<{ type: string }>;
+    };
+    await waitFor(
+      async () => {
+        hog = (await daemon.api<typeof hog>('GET', '/api/v1/processes/hog')).json;
+        return hog.instances[0]?.status === 'failed' || JSON.stringify(hog.instances);
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(hog.instances[0]!.restarts).toBe(2);
+    expect(hog.instances[0]!.reason).toMatch(/over restart\.max_memory 64\.0 MiB/);
+    expect(hog.events.filter((e) => e.type === 'instance.memory_limit')).toHaveLength(3);
     const log = daemon.output.find((line) => line.includes('over restart.max_memory'));
     expect(log).toMatch(
       /uses \d+\.\d MiB \(with its child processes\), over restart\.max_memory 64\.0 MiB/,

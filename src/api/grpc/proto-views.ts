@@ -75,7 +75,7 @@ export function processMetricsMessage(view: InstanceMetricsView): ProcessMetrics
 
 export function aggregatedMetricsMessage(view: AggregatedMetricsView): AggregatedMetricsInit {
   return {
-    totalCpuUsage: view.total_cpu_usage,
+    totalCpuUsage: view.total_cpu_usage ?? 0,
     totalMemoryUsage: u64(view.total_memory_usage),
     totalDiskRead: u64(view.total_disk_read),
     totalDiskWrite: u64(view.total_disk_write),

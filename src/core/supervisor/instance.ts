@@ -75,7 +75,8 @@ export class Instance implements InstanceInfo {
   private cancelBackoff: CancelTimer | undefined;
   private cancelIdentityRead: CancelTimer | undefined;
   private stopRequested = false;
-  private killedAsUnhealthy = false;
+  /** Why the daemon is killing the current process (unhealthy, over a limit): a failed run. */
+  private killedBecause: string | undefined;
   private lastError: string | undefined;
   private launching: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -140,12 +141,30 @@ export class Instance implements InstanceInfo {
     return this.lifecycle.events();
   }
 
-  /** The ledger entry, when a process runs and its OS identity is known. */
   /** Records a service's event (a memory limit, a warning) in this instance's log and publishes it. */
   report(body: InstanceReportBody): SupervisorEvent {
     return this.lifecycle.record({ ...body, instance: this.id, index: this.index });
   }
 
+  /**
+   * Stops the running process because it broke a limit (restart.max_memory). Its exit counts as
+   * a failed run, as a crash or a failed health check does: the restart policy's back-off and
+   * max_restarts apply, so a process that is over its limit at every start ends in `failed`
+   * instead of restarting in a loop. False when no process runs or one is already being stopped.
+   */
+  killForLimit(reason: string): boolean {
+    const state = this.state();
+    if (!hasProcess(state) || state.status === 'stopping' || this.killedBecause !== undefined)
+      return false;
+    if (!this.handle || this.stopRequested) return false;
+    this.killedBecause = reason;
+    this.monitor?.stop(); // a late health result must not change the state while it stops
+    this.log.note(`${reason}; restarting`);
+    void this.handle.stop(stopRequestFor(this.process, this.portHeld));
+    return true;
+  }
+
+  /** The ledger entry, when a process runs and its OS identity is known. */
   ledgerEntry(): InstanceRecord | undefined {
     if (!this.handle || !this.identity || this.portHeld === undefined) return undefined;
     return {
@@ -306,7 +325,7 @@ export class Instance implements InstanceInfo {
     this.handle = handle;
     this.runStartedAt = startedAt;
     this.readyAt = undefined;
-    this.killedAsUnhealthy = false;
+    this.killedBecause = undefined;
     if (this.status !== 'running') this.lifecycle.setState({ status: 'running', pid: handle.pid });
     this.log.attach(handle.stdout, 'out');
     this.log.attach(handle.stderr, 'err');
@@ -367,7 +386,8 @@ export class Instance implements InstanceInfo {
 
   private onHealthChange(status: 'healthy' | 'unhealthy', detail: string): void {
     const state = this.state();
-    if (!hasProcess(state) || state.status === 'stopping' || this.killedAsUnhealthy) return;
+    if (!hasProcess(state) || state.status === 'stopping' || this.killedBecause !== undefined)
+      return;
     if (status === 'healthy') {
       this.readyAt ??= this.deps.clock.now();
       if (state.status === 'running' || state.status === 'unhealthy') {
@@ -387,7 +407,7 @@ export class Instance implements InstanceInfo {
     }
     this.lifecycle.setState({ status: 'unhealthy', pid: state.pid, reason: detail });
     if (this.process.restart.policy !== 'never' && this.handle) {
-      this.killedAsUnhealthy = true;
+      this.killedBecause = 'unhealthy';
       this.monitor?.stop(); // a late success must not call it healthy while it is being killed
       this.log.note(`unhealthy (${detail}); restarting`);
       void this.handle.stop(stopRequestFor(this.process, this.portHeld));
@@ -409,8 +429,8 @@ export class Instance implements InstanceInfo {
         ? 'an unknown status (adopted process)'
         : `code ${exit.code}`;
     this.log.note(`exited with ${how}`);
-    const failed = this.killedAsUnhealthy || exit.code !== 0;
-    const what = this.killedAsUnhealthy ? 'unhealthy' : `exited with ${how}`;
+    const failed = this.killedBecause !== undefined || exit.code !== 0;
+    const what = this.killedBecause ?? `exited with ${how}`;
     void runHooks(this.deps.hooks, 'exited', { ...this.info(), exit }, this.hookFailed);
     // Let the last output arrive first: the crash report carries the final stderr lines.
     void this.log.drained(200).then(() => {

@@ -21,6 +21,8 @@ const MiB = 1024 * 1024;
 class ScriptedReader implements ProcessTreeReader {
   cpuMs = new Map<number, number>();
   rss = new Map<number, number>();
+  /** The RSS of every pid not in `rss`. */
+  defaultRss = 10 * MiB;
   children = new Map<number, ProcessCounters[]>();
   failNext = false;
   closed = false;
@@ -40,7 +42,7 @@ class ScriptedReader implements ProcessTreeReader {
               ppid: 1,
               startTime: 1,
               cpuMs: this.cpuMs.get(pid) ?? 0,
-              rssBytes: this.rss.get(pid) ?? 10 * MiB,
+              rssBytes: this.rss.get(pid) ?? this.defaultRss,
               readBytes: 0,
               writeBytes: 0,
               handles: 4,
@@ -108,9 +110,14 @@ processes:
     secrets: { enabled: false }
 `;
 
+const STRICT_YAML = YAML.replace(
+  'restart: { max_memory: 100MiB }',
+  'restart: { max_memory: 100MiB, max_restarts: 2, backoff: { initial: 10ms } }',
+);
+
 /** `scheduled: false` keeps the loop's timer from firing: the test calls tick() itself. */
-async function setup(scheduled = false) {
-  const { supervisor } = await fakeApp(configFromYaml(tempDir(), YAML));
+async function setup(scheduled = false, yaml = YAML) {
+  const { supervisor } = await fakeApp(configFromYaml(tempDir(), yaml));
   const clock = new FakeClock(Date.UTC(2026, 10, 29, 12));
   const serviceClock = scheduled
     ? clock
@@ -195,20 +202,19 @@ describe('MetricsService', () => {
     expect(seen).toEqual([3, 2]);
   });
 
-  it('restarts an instance over restart.max_memory once, with an instance.memory_limit event', async () => {
-    const { supervisor, service, reader, events, warnings } = await setup();
+  it('restarts an instance over restart.max_memory in place, once per process, with an event', async () => {
+    const { supervisor, service, reader, events } = await setup();
     const web = supervisor.program('web');
     const [web0, web1] = web.instances();
-    // A ready instance is replaced with zero downtime (one not ready yet is restarted in place).
     await waitFor(() => web.ready().length === 2 || `${web.ready().length} ready`);
-    reader.rss.set(web1!.pid!, 150 * MiB);
+    const oldPid = web1!.pid!;
+    reader.rss.set(oldPid, 150 * MiB);
     await service.tick();
-    await service.tick(); // still over while the replacement runs: no second restart
-    await waitFor(() =>
-      warnings.length > 0
-        ? warnings.join('; ')
-        : (web1!.status === 'stopped' && web.ready().length === 2) ||
-          `${web1!.id} is ${web1!.status}, ${web.ready().length} ready`,
+    await service.tick(); // still over while it stops: no second kill, no second event
+    await waitFor(
+      () =>
+        (web1!.pid !== undefined && web1!.pid !== oldPid && web1!.status === 'healthy') ||
+        `${web1!.id} is ${web1!.status} (pid ${web1!.pid})`,
     );
     const limits = events.filter((e) => e.type === 'instance.memory_limit');
     expect(limits).toHaveLength(1);
@@ -220,6 +226,17 @@ describe('MetricsService', () => {
       message: expect.stringContaining('150.0 MiB'),
     });
     expect(web1!.events().some((e) => e.type === 'instance.memory_limit')).toBe(true);
+    // The exit went through the restart policy (a back-off), as a crash does.
+    expect(
+      events.some(
+        (e) =>
+          e.type === 'instance.state' &&
+          e.instance === web1!.id &&
+          e.to === 'backoff' &&
+          /over restart\.max_memory/.test(e.reason ?? ''),
+      ),
+    ).toBe(true);
+    expect(web1!.restarts).toBe(1);
     expect(web0!.status).toBe('healthy');
     // The worker has no limit: never restarted, whatever it uses.
     reader.rss.set(supervisor.program('worker').instances()[0]!.pid!, 10 * 1024 * MiB);
@@ -227,13 +244,89 @@ describe('MetricsService', () => {
     expect(events.filter((e) => e.type === 'instance.memory_limit')).toHaveLength(1);
   });
 
-  it('turns a failed reading into a warning and keeps sampling', async () => {
-    const { service, reader, warnings, store } = await setup();
+  it('ends an instance that is over its limit at every start in failed, not a restart loop', async () => {
+    const { supervisor, service, reader, events } = await setup(false, STRICT_YAML);
+    const web = supervisor.program('web');
+    await waitFor(() => web.ready().length === 2 || `${web.ready().length} ready`);
+    const [web0, web1] = web.instances();
+    reader.rss.set(web0!.pid!, 10 * MiB);
+    reader.defaultRss = 150 * MiB; // web1, and every process it is restarted as
+    await waitFor(async () => {
+      await service.tick();
+      return web1!.status === 'failed' || `${web1!.status} after ${web1!.restarts} restart(s)`;
+    });
+    expect(web1!.restarts).toBe(2); // max_restarts: 2, then it gives up
+    expect(events.filter((e) => e.type === 'instance.memory_limit')).toHaveLength(3);
+    expect(web0!.status).toBe('healthy');
+  });
+
+  it('kills every instance over the limit, several in one tick', async () => {
+    const { supervisor, service, reader, events } = await setup();
+    const web = supervisor.program('web');
+    await waitFor(() => web.ready().length === 2 || `${web.ready().length} ready`);
+    reader.defaultRss = 150 * MiB;
+    reader.rss.set(supervisor.program('worker').instances()[0]!.pid!, 10 * MiB);
+    await service.tick();
+    expect(events.filter((e) => e.type === 'instance.memory_limit').map((e) => e.process)).toEqual([
+      'web',
+      'web',
+    ]);
+  });
+
+  it('turns failed readings into one warning a minute and keeps sampling', async () => {
+    const { service, reader, warnings, store, clock } = await setup();
     reader.failNext = true;
     expect(await service.tick()).toBeUndefined();
     expect(warnings).toEqual(['a metrics sample failed: EMFILE: too many open files']);
     expect(await service.tick()).toBeDefined();
     expect(store.ticks).toHaveLength(1);
+    for (let i = 0; i < 3; i++) {
+      reader.failNext = true;
+      await service.tick();
+    }
+    expect(warnings).toHaveLength(1);
+    await clock.advance(60_000);
+    reader.failNext = true;
+    await service.tick();
+    expect(warnings.at(-1)).toBe(
+      '4 metrics samples failed since the last warning; the latest: EMFILE: too many open files',
+    );
+  });
+
+  it('never shows a sample older than three intervals as the latest', async () => {
+    const { service, clock } = await setup();
+    const tick = await service.tick();
+    expect(service.latest()).toBe(tick);
+    await clock.advance(3000);
+    expect(service.latest()).toBe(tick);
+    await clock.advance(1);
+    expect(service.latest()).toBeUndefined();
+  });
+
+  it('runs without metrics, with a warning, when its store cannot open', async () => {
+    const { supervisor } = await fakeApp(configFromYaml(tempDir(), YAML));
+    const warnings: string[] = [];
+    const options = {
+      config: supervisor.currentConfig().metrics,
+      dataDir: tempDir(),
+      clock: new FakeClock(),
+      platform: 'linux' as const,
+      warn: (message: string) => warnings.push(message),
+      reader: new ScriptedReader(),
+      hostReader: { read: () => Promise.resolve(hostCounters(0, 0)) },
+    };
+    Object.defineProperty(options, 'store', {
+      get() {
+        throw new Error('better_sqlite3.node: invalid ELF header');
+      },
+    });
+    const service = new MetricsService(options);
+    await service.start(supervisor);
+    expect(warnings).toEqual([
+      'metrics are off for this run: they could not start (better_sqlite3.node: invalid ELF header)',
+    ]);
+    expect(await service.tick()).toBeUndefined();
+    expect(supervisor.program('web').instances()).toHaveLength(2);
   });
 
   it('samples on its clock every interval until stopped, then closes the reader and store', async () => {

@@ -58,10 +58,10 @@ export class MetricsService {
   private last: MetricsTick | undefined;
   private lastTickMs = 0;
   private ticking = false;
+  private failedTicks = 0;
+  private lastFailureWarningAt: number | undefined;
   private stopped = false;
   private exporter: Promise<PrometheusExporter> | undefined;
-  /** Instances (id + pid) already restarted for their memory: one restart per OS process. */
-  private readonly memoryRestarts = new Set<string>();
 
   constructor(private readonly options: MetricsServiceOptions) {}
 
@@ -69,24 +69,37 @@ export class MetricsService {
     return this.options.config.interval;
   }
 
-  /** Opens the readers and the store, takes a first reading, then samples every interval. */
+  /**
+   * Opens the readers and the store, then samples every interval. Never throws: metrics are not
+   * worth refusing to supervise, so a reader or store that cannot open (a native module that
+   * does not load after a Node upgrade, say) is a warning and the daemon runs without metrics.
+   */
   async start(supervisor: Supervisor): Promise<void> {
     const { options } = this;
     this.supervisor = supervisor;
-    this.self = new DaemonSelfSampler();
-    this.reader = options.reader ?? (await createProcessTreeReader(options.platform));
-    this.hostReader =
-      options.hostReader ?? (await createHostReader(options.platform, options.dataDir));
-    this.store =
-      options.store ??
-      openMetricsStore({
-        file: options.config.store === 'memory' ? ':memory:' : join(options.dataDir, 'metrics.db'),
-        retentionMs: options.config.retention,
-        rawResolutionMs: options.config.interval,
-        maxSizeBytes: options.config.max_size,
-        clock: options.clock,
-        onWarning: (message) => options.warn(message),
-      });
+    try {
+      this.self = new DaemonSelfSampler();
+      this.reader = options.reader ?? (await createProcessTreeReader(options.platform));
+      this.hostReader =
+        options.hostReader ?? (await createHostReader(options.platform, options.dataDir));
+      this.store =
+        options.store ??
+        openMetricsStore({
+          file:
+            options.config.store === 'memory' ? ':memory:' : join(options.dataDir, 'metrics.db'),
+          retentionMs: options.config.retention,
+          rawResolutionMs: options.config.interval,
+          maxSizeBytes: options.config.max_size,
+          clock: options.clock,
+          onWarning: (message) => options.warn(message),
+        });
+    } catch (error) {
+      options.warn(
+        `metrics are off for this run: they could not start (${(error as Error).message})`,
+      );
+      this.stop();
+      return;
+    }
     if (this.stopped) return this.stop();
     this.schedule();
   }
@@ -102,9 +115,14 @@ export class MetricsService {
     this.store = undefined;
   }
 
-  /** The latest tick, or undefined before the first one. */
+  /**
+   * The latest tick; undefined before the first one, and when it is older than three intervals
+   * (sampling fails or stopped): an old sample is never shown as current.
+   */
   latest(): MetricsTick | undefined {
-    return this.last;
+    const last = this.last;
+    if (!last || this.options.clock.now() - last.at > 3 * this.interval) return undefined;
+    return last;
   }
 
   subscribe(listener: (tick: MetricsTick) => void): () => void {
@@ -128,7 +146,7 @@ export class MetricsService {
   async prometheus(): Promise<{ contentType: string; body: string }> {
     this.exporter ??= import('./prometheus/index.js').then(({ createPrometheusExporter }) =>
       createPrometheusExporter({
-        tick: () => this.last,
+        tick: () => this.latest(),
         instances: () => this.instanceStates(),
         dataDir: this.options.dataDir,
       }),
@@ -145,7 +163,7 @@ export class MetricsService {
     const started = performance.now();
     try {
       const at = this.options.clock.now();
-      const targets = sampleTargets(supervisor);
+      const targets = sampleTargets(supervisor, at);
       const [trees, hostCounters] = await Promise.all([
         reader.readTrees(targets.map((t) => t.pid)),
         hostReader.read(),
@@ -170,12 +188,27 @@ export class MetricsService {
       this.enforceMemoryLimits(tick, supervisor);
       return tick;
     } catch (error) {
-      this.options.warn(`a metrics sample failed: ${(error as Error).message}`);
+      this.warnFailedTick(error as Error);
       return undefined;
     } finally {
       this.lastTickMs = performance.now() - started;
       this.ticking = false;
     }
+  }
+
+  /** One warning a minute at most, with how many ticks failed since the last one. */
+  private warnFailedTick(error: Error): void {
+    this.failedTicks++;
+    const now = this.options.clock.now();
+    if (this.lastFailureWarningAt !== undefined && now - this.lastFailureWarningAt < 60_000) return;
+    const count = this.failedTicks;
+    this.failedTicks = 0;
+    this.lastFailureWarningAt = now;
+    this.options.warn(
+      count === 1
+        ? `a metrics sample failed: ${error.message}`
+        : `${count} metrics samples failed since the last warning; the latest: ${error.message}`,
+    );
   }
 
   private schedule(): void {
@@ -185,35 +218,27 @@ export class MetricsService {
     }, this.interval);
   }
 
+  /**
+   * Kills instances over restart.max_memory. The exit counts as a failed run, so the restart
+   * policy's back-off and max_restarts apply (no restart loop); the event is recorded only when
+   * a kill starts, once per OS process.
+   */
   private enforceMemoryLimits(tick: MetricsTick, supervisor: Supervisor): void {
-    const live = new Set(tick.instances.map(readingKey));
-    for (const key of this.memoryRestarts) if (!live.has(key)) this.memoryRestarts.delete(key);
-    const breaches = findMemoryLimitBreaches(tick.instances, (name) => {
-      try {
-        return supervisor.program(name).config.restart.max_memory;
-      } catch {
-        return undefined; // removed by a reload since the sample
-      }
-    });
+    const breaches = findMemoryLimitBreaches(
+      tick.instances,
+      (name) => supervisor.list().find((p) => p.name === name)?.config.restart.max_memory,
+    );
     for (const { sample, limitBytes } of breaches) {
-      const key = readingKey(sample);
-      if (this.memoryRestarts.has(key)) continue;
       const program = supervisor.list().find((p) => p.name === sample.process);
       const instance = program?.instances().find((i) => i.id === sample.instance);
-      if (!program || !instance) continue; // removed by a reload since the sample
-      this.memoryRestarts.add(key);
+      if (!instance || instance.pid !== sample.pid) continue; // gone or restarted since the sample
+      const figures = `${mib(sample.rssBytes)} (with its child processes), over restart.max_memory ${mib(limitBytes)}`;
+      if (!instance.killForLimit(`uses ${figures}`)) continue;
       instance.report({
         type: 'instance.memory_limit',
         rssBytes: sample.rssBytes,
         limitBytes,
-        message: `${sample.instance} uses ${mib(sample.rssBytes)} (with its child processes), over restart.max_memory ${mib(limitBytes)}: restarting it`,
-      });
-      program.restart(sample.instance).catch((error: unknown) => {
-        // Busy with another operation, or stopping: the next sample over the limit tries again.
-        this.memoryRestarts.delete(key);
-        this.options.warn(
-          `restarting ${sample.instance} for its memory failed: ${(error as Error).message}`,
-        );
+        message: `${sample.instance} uses ${figures}: restarting it (the restart policy's back-off applies)`,
       });
     }
   }
@@ -237,7 +262,7 @@ export class MetricsService {
 }
 
 /** Every instance with a running OS process. */
-function sampleTargets(supervisor: Supervisor): SampleTarget[] {
+function sampleTargets(supervisor: Supervisor, now: number): SampleTarget[] {
   const targets: SampleTarget[] = [];
   for (const program of supervisor.list()) {
     for (const instance of program.instances()) {
@@ -248,7 +273,7 @@ function sampleTargets(supervisor: Supervisor): SampleTarget[] {
         instance: instance.id,
         index: instance.index,
         pid,
-        startedAt: instance.startedAt ?? 0,
+        startedAt: instance.startedAt ?? now,
         restarts: instance.restarts,
       });
     }

@@ -63,7 +63,10 @@ export const instanceMetricsSchema = z.object({
 });
 
 const aggregatedSchema = z.object({
-  total_cpu_usage: z.number().meta({ description: 'Sum of the instances, percent of one core' }),
+  total_cpu_usage: z
+    .number()
+    .nullable()
+    .meta({ description: 'Sum of the instances, percent of one core; null before any CPU figure' }),
   total_memory_usage: int(),
   total_disk_read: int().nullable(),
   total_disk_write: int().nullable(),

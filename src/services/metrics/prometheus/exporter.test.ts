@@ -133,7 +133,7 @@ describe('createPrometheusExporter', () => {
     const families = await scrape(
       createPrometheusExporter(twoInstances().source, { defaultMetrics: false }),
     );
-    const api0 = 'instance=0,process=api';
+    const api0 = 'index=0,process=api';
     expect(valuesOf(families, 'gowinproc_instance_cpu_percent')[api0]).toBe(50);
     expect(valuesOf(families, 'gowinproc_instance_memory_rss_bytes')[api0]).toBe(123_456_789);
     expect(valuesOf(families, 'gowinproc_instance_disk_read_bytes_per_second')[api0]).toBe(1024);
@@ -169,7 +169,7 @@ describe('createPrometheusExporter', () => {
     expect(valuesOf(families, 'gowinproc_metrics_tick_seconds')['']).toBe(0.007);
   });
 
-  it('labels per-instance series with exactly {process, instance} (plus state for the state family)', async () => {
+  it('labels per-instance series with exactly {process, index} (plus state for the state family)', async () => {
     const families = await scrape(
       createPrometheusExporter(twoInstances().source, { defaultMetrics: false }),
     );
@@ -177,11 +177,11 @@ describe('createPrometheusExporter', () => {
       const samples = families.get(name)?.metrics ?? [];
       expect(samples, name).toHaveLength(2);
       for (const sample of samples) {
-        expect(Object.keys(sample.labels ?? {}).sort(), name).toEqual(['instance', 'process']);
+        expect(Object.keys(sample.labels ?? {}).sort(), name).toEqual(['index', 'process']);
       }
     }
     for (const sample of families.get('gowinproc_instance_state')?.metrics ?? []) {
-      expect(Object.keys(sample.labels ?? {}).sort()).toEqual(['instance', 'process', 'state']);
+      expect(Object.keys(sample.labels ?? {}).sort()).toEqual(['index', 'process', 'state']);
     }
   });
 
@@ -225,7 +225,7 @@ describe('createPrometheusExporter', () => {
       expect(valuesOf(families, name), name).toEqual({});
     }
     expect(valuesOf(families, 'gowinproc_instance_memory_rss_bytes')).toEqual({
-      'instance=0,process=api': 50_000_000,
+      'index=0,process=api': 50_000_000,
     });
     expect(valuesOf(families, 'gowinproc_host_disk_total_bytes')).toEqual({
       'path=/data': 500_000_000_000,
@@ -242,9 +242,9 @@ describe('createPrometheusExporter', () => {
       (name) => !['gowinproc_instance_up', 'gowinproc_instance_restarts_total'].includes(name),
     );
     for (const name of measured) expect(valuesOf(families, name), name).toEqual({});
-    expect(valuesOf(families, 'gowinproc_instance_up')).toEqual({ 'instance=0,process=api': 0 });
+    expect(valuesOf(families, 'gowinproc_instance_up')).toEqual({ 'index=0,process=api': 0 });
     expect(
-      valuesOf(families, 'gowinproc_instance_state')['instance=0,process=api,state=starting'],
+      valuesOf(families, 'gowinproc_instance_state')['index=0,process=api,state=starting'],
     ).toBe(1);
   });
 
@@ -257,7 +257,7 @@ describe('createPrometheusExporter', () => {
     const families = await scrape(exporter);
     for (const name of [...INSTANCE_FAMILIES, 'gowinproc_instance_state']) {
       for (const labels of Object.keys(valuesOf(families, name))) {
-        expect(labels, name).toMatch(/^instance=0,/);
+        expect(labels, name).toMatch(/^index=0,/);
       }
     }
   });
@@ -268,9 +268,9 @@ describe('createPrometheusExporter', () => {
     const families = await scrape(createPrometheusExporter(source, { defaultMetrics: false }));
     expect(valuesOf(families, 'gowinproc_instance_memory_rss_bytes')).toEqual({});
     expect(valuesOf(families, 'gowinproc_instance_cpu_percent')).toEqual({});
-    expect(valuesOf(families, 'gowinproc_instance_up')).toEqual({ 'instance=0,process=api': 1 });
+    expect(valuesOf(families, 'gowinproc_instance_up')).toEqual({ 'index=0,process=api': 1 });
     expect(valuesOf(families, 'gowinproc_instance_restarts_total')).toEqual({
-      'instance=0,process=api': 4,
+      'index=0,process=api': 4,
     });
   });
 
@@ -278,13 +278,13 @@ describe('createPrometheusExporter', () => {
     const { api0, source } = twoInstances();
     const exporter = createPrometheusExporter(source, { defaultMetrics: false });
     expect(valuesOf(await scrape(exporter), 'gowinproc_instance_restarts_total')).toEqual({
-      'instance=0,process=api': 3,
-      'instance=1,process=api': 0,
+      'index=0,process=api': 3,
+      'index=1,process=api': 0,
     });
     api0.restarts = 5;
     expect(valuesOf(await scrape(exporter), 'gowinproc_instance_restarts_total')).toEqual({
-      'instance=0,process=api': 5,
-      'instance=1,process=api': 0,
+      'index=0,process=api': 5,
+      'index=1,process=api': 0,
     });
   });
 
@@ -306,26 +306,26 @@ describe('createPrometheusExporter', () => {
       'failed',
     ]);
     for (const status of INSTANCE_STATES) {
-      expect(state[`instance=0,process=web,state=${status}`], status).toBe(
+      expect(state[`index=0,process=web,state=${status}`], status).toBe(
         status === 'healthy' ? 1 : 0,
       );
-      expect(state[`instance=2,process=web,state=${status}`], status).toBe(
+      expect(state[`index=2,process=web,state=${status}`], status).toBe(
         status === 'backoff' ? 1 : 0,
       );
     }
     expect(valuesOf(families, 'gowinproc_instance_up')).toEqual({
-      'instance=0,process=web': 1,
-      'instance=2,process=web': 0,
+      'index=0,process=web': 1,
+      'index=2,process=web': 0,
     });
     expect(valuesOf(families, 'gowinproc_instance_uptime_seconds')).toEqual({
-      'instance=0,process=web': 60,
+      'index=0,process=web': 60,
     });
 
     stopped.status = 'starting';
     families = await scrape(exporter);
     const after = valuesOf(families, 'gowinproc_instance_state');
-    expect(after['instance=2,process=web,state=backoff']).toBe(0);
-    expect(after['instance=2,process=web,state=starting']).toBe(1);
+    expect(after['index=2,process=web,state=backoff']).toBe(0);
+    expect(after['index=2,process=web,state=starting']).toBe(1);
   });
 
   it('renders families other parts register on its registry', async () => {

@@ -210,7 +210,7 @@ describe('the /metrics text', () => {
     expect(instanceSeries).toHaveLength(200 * perInstance);
     expect(samples.length - instanceSeries.length).toBe(13 + 7);
     const labelSets = new Set(
-      instanceSeries.map((s) => `${s.labels['process']}/${s.labels['instance']}`),
+      instanceSeries.map((s) => `${s.labels['process']}/${s.labels['index']}`),
     );
     expect(labelSets.size).toBe(200);
 

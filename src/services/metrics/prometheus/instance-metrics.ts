@@ -1,5 +1,6 @@
 /**
- * Per-instance families, labelled {process, instance} only (the index as a string; pids and
+ * Per-instance families, labelled {process, index} only (the instance index as a string; not
+ * `instance`, which Prometheus sets to the scrape target and would rename ours; pids and
  * instance ids with run counters would make a new series at every restart). Values are set at
  * scrape time from the snapshot after a reset, so an instance that is gone leaves no series, and
  * a figure the OS does not give (null) has no series rather than a made-up 0.
@@ -12,8 +13,8 @@ import type { InstanceStatus } from '../../../core/index.js';
 import type { InstanceSample } from '../types.js';
 import type { ScrapeSnapshot } from './scrape-snapshot.js';
 
-type InstanceLabel = 'process' | 'instance';
-const LABELS: InstanceLabel[] = ['process', 'instance'];
+type InstanceLabel = 'process' | 'index';
+const LABELS: InstanceLabel[] = ['process', 'index'];
 
 /** Every status an instance can be in (a Record, so a status added to core fails to compile). */
 const STATE_ORDER: Record<InstanceStatus, number> = {
@@ -145,9 +146,9 @@ export function registerInstanceMetrics(registry: Registry, current: () => Scrap
     collect() {
       this.reset();
       for (const row of current().instances) {
-        const { process, instance } = row.labels;
+        const { process, index } = row.labels;
         for (const state of INSTANCE_STATES) {
-          this.set({ process, instance, state }, row.instance.status === state ? 1 : 0);
+          this.set({ process, index, state }, row.instance.status === state ? 1 : 0);
         }
       }
     },

@@ -8,7 +8,7 @@ import type { PrometheusInstance, PrometheusSource } from './source.js';
 /** The only labels a per-instance series carries: the index, never a pid or an id. */
 export interface InstanceLabels {
   process: string;
-  instance: string;
+  index: string;
 }
 
 export interface InstanceRow {
@@ -35,7 +35,7 @@ export function takeSnapshot(source: PrometheusSource): ScrapeSnapshot {
   for (const instance of source.instances()) {
     const sample = samples.get(seriesKey(instance));
     instances.push({
-      labels: { process: instance.process, instance: String(instance.index) },
+      labels: { process: instance.process, index: String(instance.index) },
       instance,
       // A sample of an earlier pid (the instance restarted since the tick) describes a process
       // that is gone; showing it under the new one would mislabel its figures.

@@ -8,6 +8,8 @@ import type { ProcessCounters, ProcessTreeReader } from '../types.js';
 import { PS_ARGS, parsePsOutput } from './darwin-ps-parse.js';
 import { childrenIndex, walkTree } from './process-tree.js';
 
+const PS_TIMEOUT_MS = 10_000;
+
 /** Runs `ps` with PS_ARGS and resolves its stdout. Injected so tests never run ps. */
 export type RunPs = () => Promise<string>;
 
@@ -16,8 +18,14 @@ export const runPs: RunPs = () =>
     execFile(
       'ps',
       [...PS_ARGS],
-      // C locale: lstart's month and day names in English, whatever the user's locale.
-      { env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 32 * 1024 * 1024, windowsHide: true },
+      // C locale: lstart's month and day names in English, whatever the user's locale. A ps that
+      // hangs is killed: the sampling loop waits for each tick before scheduling the next.
+      {
+        env: { ...process.env, LC_ALL: 'C' },
+        maxBuffer: 32 * 1024 * 1024,
+        timeout: PS_TIMEOUT_MS,
+        windowsHide: true,
+      },
       (error, stdout) => {
         if (error)
           reject(new DaemonError('internal', `ps failed: ${error.message}`, { cause: error }));

@@ -99,6 +99,32 @@ describe('treeUsage', () => {
     expect(usage.processes).toBe(2);
   });
 
+  it('takes a late joiner that used more CPU than the interval allows as a baseline, not a spike', () => {
+    const before: TreeReading = { at: 0, members: [proc(10, { cpuMs: 100 })] };
+    // 13 ran for hours (an hour of CPU on 2 threads) and was only now found under the root.
+    const joined: TreeReading = {
+      at: 1000,
+      members: [
+        proc(10, { cpuMs: 150 }),
+        proc(13, { cpuMs: 3_600_000, threads: 2, writeBytes: 5 * MiB }),
+      ],
+    };
+    const usage = treeUsage(before, joined);
+    expect(usage.cpuPercent).toBeCloseTo(5, 10);
+    expect(usage.diskWriteBps).toBe(0);
+    expect(usage.processes).toBe(2);
+    // From the next reading on it counts like any member.
+    const next: TreeReading = {
+      at: 2000,
+      members: [
+        proc(10, { cpuMs: 150 }),
+        proc(13, { cpuMs: 3_600_400, threads: 2, writeBytes: 6 * MiB }),
+      ],
+    };
+    expect(treeUsage(joined, next).cpuPercent).toBeCloseTo(40, 10);
+    expect(treeUsage(joined, next).diskWriteBps).toBeCloseTo(1 * MiB, 6);
+  });
+
   it('treats a reused pid (same pid, another start time) as a new process', () => {
     const before: TreeReading = { at: 0, members: [proc(10), proc(11, { cpuMs: 9000 })] };
     const after: TreeReading = {

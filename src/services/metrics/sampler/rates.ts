@@ -29,7 +29,9 @@ export interface TreeUsage {
  * Per member (matched by pid + startTime):
  * - present in both readings: contributes now − before, clamped at 0 (a counter never runs
  *   backwards; if an OS says otherwise we report no usage rather than a negative one);
- * - new in `current`: it was forked during the interval, so its whole counter is new usage;
+ * - new in `current`: it was forked during the interval, so its whole counter is new usage —
+ *   unless it used more CPU than the interval allows (couldBeNew), then it is an older process
+ *   that joined late and only a baseline;
  * - gone from `current`: it exited and contributes nothing (the CPU it used between the previous
  *   reading and its exit is lost: the OS folds it into the parent's "children" time, which we do
  *   not read because it would count the members we already saw a second time).
@@ -69,6 +71,7 @@ export function treeUsage(previous: TreeReading | undefined, current: TreeReadin
   let writeBytes = 0;
   for (const member of current.members) {
     const before = sameProcess(previous.members, member);
+    if (before === undefined && !couldBeNew(member, elapsedMs)) continue; // a baseline, see below
     cpuMs += growth(before?.cpuMs ?? 0, member.cpuMs);
     if (member.readBytes !== null && (before === undefined || before.readBytes !== null))
       readBytes += growth(before?.readBytes ?? 0, member.readBytes);
@@ -79,6 +82,16 @@ export function treeUsage(previous: TreeReading | undefined, current: TreeReadin
   if (knownReads) usage.diskReadBps = (readBytes / elapsedMs) * 1000;
   if (knownWrites) usage.diskWriteBps = (writeBytes / elapsedMs) * 1000;
   return usage;
+}
+
+/**
+ * Whether a member missing from the previous reading can have started during the interval: it
+ * cannot have used more CPU than the interval times its threads. One that did is an older
+ * process that joined the tree late (re-parented, or found late after a pid was reused): its
+ * lifetime counters are not this interval's usage, so it is a baseline for the next reading.
+ */
+function couldBeNew(member: ProcessCounters, elapsedMs: number): boolean {
+  return member.cpuMs <= elapsedMs * Math.max(1, member.threads ?? 1);
 }
 
 /** The same OS process (pid and start time) in an earlier reading's members. */
