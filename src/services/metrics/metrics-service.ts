@@ -10,12 +10,7 @@ import type { MetricsConfig } from '../../config/index.js';
 import type { Supervisor } from '../../core/index.js';
 import { EventBus, type CancelTimer, type Clock, type Platform } from '../../shared/index.js';
 import { DaemonSelfSampler } from './daemon-self.js';
-import {
-  readingKey,
-  sampleInstances,
-  type PreviousReadings,
-  type SampleTarget,
-} from './instance-samples.js';
+import { sampleInstances, type PreviousReadings, type SampleTarget } from './instance-samples.js';
 import { findMemoryLimitBreaches } from './memory-limit.js';
 import type { PrometheusExporter } from './prometheus/index.js';
 import type { PrometheusInstance } from './prometheus/source.js';
