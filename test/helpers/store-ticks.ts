@@ -1,7 +1,9 @@
 /**
  * Ticks for the metrics store's tests, written at a chosen moment: instances are named by process
- * and index (the store's series key); every other figure comes from ./metric-samples.ts.
+ * and index (the store's series key); every other figure comes from ./metric-samples.ts. Also a
+ * reader of the rows the store wrote.
  */
+import Database from 'better-sqlite3';
 import type { InstanceSample, MetricsTick } from '../../src/services/metrics/index.js';
 import { instanceSample, metricsTick, type TickOptions } from './metric-samples.js';
 
@@ -26,4 +28,17 @@ export function instancesOf(
   values: Partial<InstanceSample> = {},
 ): InstanceValues[] {
   return Array.from({ length: count }, (_, index) => ({ ...values, process, index }));
+}
+
+/**
+ * The rows a query returns, read from the store's file over a second, read-only connection (the
+ * store's own keeps running): for asserting what the store wrote, tier by tier.
+ */
+export function storedRows(file: string, sql: string): unknown[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare(sql).all();
+  } finally {
+    db.close();
+  }
 }

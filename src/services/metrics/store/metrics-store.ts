@@ -1,7 +1,9 @@
 /**
  * The SQLite metrics store (better-sqlite3, synchronous). Every tick is one transaction: raw rows
- * plus the 1-minute and 1-hour rows of buckets the tick completes (see rollup.ts). Once a minute,
- * after a write, rows past their tier's retention are deleted and the size limit is enforced.
+ * plus the 1-minute and 1-hour rows of buckets the tick completes (see rollup.ts). The buckets
+ * still filling are not written at close: the next open rebuilds them from the stored rows before
+ * its first tick (rollup-restore.ts). Once a minute, after a write, rows past their tier's
+ * retention are deleted and the size limit is enforced.
  *
  * write() never throws: metrics are not worth refusing to supervise. A corrupt database is moved
  * aside and the tick retried once on a fresh one; any other failure drops the tick and warns (at
@@ -51,13 +53,13 @@ interface Session {
   housekeeping: Housekeeping;
 }
 
-function buildSession(db: Database): Session {
-  return {
+function sessionBuilder(rawResolutionMs: number): (db: Database) => Session {
+  return (db) => ({
     db,
-    writer: new TickWriter(db),
+    writer: new TickWriter(db, rawResolutionMs),
     reader: new RangeReader(db),
     housekeeping: new Housekeeping(db),
-  };
+  });
 }
 
 function validateRange(range: RangeQuery): void {
@@ -92,6 +94,7 @@ function mebibytes(bytes: number): string {
 export class SqliteMetricsStore implements MetricsStore {
   private session: Session | null;
   private readonly tiers: readonly Tier[];
+  private readonly buildSession: (db: Database) => Session;
   private readonly clock: Clock;
   private readonly warn: (message: string) => void;
   private lastHousekeepingAt = -Infinity;
@@ -101,10 +104,12 @@ export class SqliteMetricsStore implements MetricsStore {
   constructor(private readonly options: MetricsStoreOptions) {
     this.clock = options.clock ?? systemClock;
     this.warn = options.onWarning ?? (() => {});
-    this.tiers = planTiers(options.retentionMs, options.rawResolutionMs ?? 1000);
+    const rawResolutionMs = options.rawResolutionMs ?? 1000;
+    this.tiers = planTiers(options.retentionMs, rawResolutionMs);
+    this.buildSession = sessionBuilder(rawResolutionMs);
     this.session = openMetricsDatabase(
       options.file,
-      buildSession,
+      this.buildSession,
       () => this.clock.now(),
       this.warn,
     );
@@ -141,7 +146,10 @@ export class SqliteMetricsStore implements MetricsStore {
     return this.session?.housekeeping.usedBytes() ?? 0;
   }
 
-  /** Closes the database. The partial minute and hour buckets are not written (see rollup.ts). */
+  /**
+   * Closes the database. The minute and hour still filling are not written: the next open
+   * rebuilds them from their stored raw rows (rollup-restore.ts), so nothing is lost.
+   */
   close(): void {
     const session = this.session;
     this.session = null;
@@ -175,7 +183,8 @@ export class SqliteMetricsStore implements MetricsStore {
 
   /**
    * Replaces the corrupt database by a fresh one (in memory when the file cannot be replaced);
-   * the partial rollup buckets are lost. Should even that fail, the store stops storing.
+   * the buckets still filling stay with the moved file, and the fresh one's rollups start empty.
+   * Should even that fail, the store stops storing.
    */
   private recover(error: unknown): void {
     try {
@@ -189,7 +198,7 @@ export class SqliteMetricsStore implements MetricsStore {
         this.options.file,
         moveAsideCause(error) ?? 'corrupt',
         error,
-        buildSession,
+        this.buildSession,
         () => this.clock.now(),
         this.warn,
       );

@@ -1,18 +1,23 @@
 /**
  * Opening the metrics database so that it always succeeds: metrics are not worth refusing to
  * supervise. A corrupt, foreign, locked or too-new file is closed and moved aside (with its -wal,
- * -shm and -journal), and a fresh database starts at the same path. When even that fails (the
+ * -shm and -journal; see move-aside.ts), and a fresh database starts at the same path. Opening
+ * waits OPEN_BUSY_TIMEOUT_MS for a lock before calling the file locked. When even that fails (the
  * directory is read-only, or Windows will not rename a file another process holds), the store
  * keeps its metrics in memory until the daemon restarts. Each of these says so through `warn`.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { BUSY_TIMEOUT_MS, NewerSchemaError, prepareDatabase } from './schema.js';
+import { MOVED_ASIDE_KEPT, moveAside, type MoveAsideCause, type MovedAside } from './move-aside.js';
+import {
+  NewerSchemaError,
+  OPEN_BUSY_TIMEOUT_MS,
+  prepareDatabase,
+  WRITE_BUSY_TIMEOUT_MS,
+} from './schema.js';
 
-export type MoveAsideCause = 'corrupt' | 'locked' | 'newer-schema';
-
-const SIDE_FILES = ['-wal', '-shm', '-journal'];
+export type { MoveAsideCause } from './move-aside.js';
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -44,48 +49,31 @@ export function moveAsideCause(error: unknown): MoveAsideCause | null {
 
 function describeCause(cause: MoveAsideCause): string {
   if (cause === 'corrupt') return 'is corrupt or not a database';
-  if (cause === 'locked') return `stayed locked by another program for over ${BUSY_TIMEOUT_MS}ms`;
+  if (cause === 'locked') {
+    return `stayed locked by another program for over ${OPEN_BUSY_TIMEOUT_MS}ms`;
+  }
   return 'was written by a newer gowinproc';
 }
 
-/** `20260101T000000Z`: sortable, and free of the colons Windows forbids in file names. */
-function fileTimestamp(now: number): string {
-  return new Date(now)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-}
-
-/**
- * Renames `file` to `<file>.corrupt-<UTC time>` (or `.locked-`, `.newer-schema-`) and its side
- * files to the same name plus their suffix, so SQLite can still open the moved copy. A side file
- * that cannot be moved is deleted: a stale WAL beside a fresh database would be replayed into it.
- * Returns the new path of the database file.
- */
-export function moveAside(file: string, cause: MoveAsideCause, now: number): string {
-  const base = `${file}.${cause}-${fileTimestamp(now)}`;
-  let target = base;
-  for (let n = 2; existsSync(target); n++) target = `${base}-${n}`;
-  renameSync(file, target);
-  for (const suffix of SIDE_FILES) {
-    if (!existsSync(file + suffix)) continue;
-    try {
-      renameSync(file + suffix, target + suffix);
-    } catch {
-      rmSync(file + suffix, { force: true });
-    }
-  }
-  return target;
+function describeDeleted(moved: MovedAside): string {
+  if (moved.deleted.length === 0) return '';
+  return `; deleted the older moved-aside ${moved.deleted.join(', ')} (the newest ${MOVED_ASIDE_KEPT} are kept)`;
 }
 
 /** Makes what the store keeps per database (statements, caches); may throw SQLite's errors. */
 export type BuildSession<T> = (db: Database.Database) => T;
 
+/**
+ * Opens, prepares and builds with the long busy timeout (a lock held for a moment must not cost
+ * the history), then leaves the connection with the short one that writes use.
+ */
 function openPrepared<T>(file: string, build: BuildSession<T>): T {
-  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  const db = new Database(file, { timeout: OPEN_BUSY_TIMEOUT_MS });
   try {
     prepareDatabase(db);
-    return build(db);
+    const session = build(db);
+    db.pragma(`busy_timeout = ${WRITE_BUSY_TIMEOUT_MS}`);
+    return session;
   } catch (error) {
     db.close();
     throw error;
@@ -138,14 +126,14 @@ export function replaceBadFile<T>(
   warn: (message: string) => void,
 ): T {
   if (file === ':memory:') return openPrepared(file, build);
-  let moved: string;
+  let moved: MovedAside;
   try {
     moved = moveAside(file, cause, now());
   } catch (moveError) {
     return openInMemory(file, moveError, build, warn);
   }
   warn(
-    `metrics database ${file} ${describeCause(cause)} (${messageOf(error)}); moved it to ${moved} and started a fresh one`,
+    `metrics database ${file} ${describeCause(cause)} (${messageOf(error)}); moved it to ${moved.path} and started a fresh one${describeDeleted(moved)}`,
   );
   try {
     return openPrepared(file, build);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { instancesOf, tickAt } from '../../../../test/helpers/store-ticks.js';
+import { instancesOf, storedRows, tickAt } from '../../../../test/helpers/store-ticks.js';
 import { tempDir } from '../../../../test/helpers/temp-dir.js';
 import { FakeClock } from '../../../shared/index.js';
 import { openMetricsStore } from './metrics-store.js';
@@ -111,7 +111,7 @@ describe('opening a bad file', () => {
     const store = open();
     expect(warnings).toEqual([
       expect.stringMatching(
-        /stayed locked by another program for over 200ms \(database is locked\); moved it to .*metrics\.db\.locked-20260101T123015Z/,
+        /stayed locked by another program for over 2000ms \(database is locked\); moved it to .*metrics\.db\.locked-20260101T123015Z/,
       ),
     ]);
     expectWorking(store, T0);
@@ -176,6 +176,12 @@ describe('corruption found while running', () => {
     // The fresh database holds only the retried tick.
     expect(store.queryHost({ from: T0, to: T0 + 2000, stepMs: 1000 }).map((p) => p.at)).toEqual([
       T0 + 1000,
+    ]);
+    // Its rollups start from nothing: the minute's row is the retried tick's alone.
+    store.write(tickAt(T0 + 60_000, { instances: instancesOf('api', 2) }));
+    expect(storedRows(file, 'SELECT ts, cpu FROM instance_1m ORDER BY series')).toEqual([
+      { ts: T0 - 15_000, cpu: 42 },
+      { ts: T0 - 15_000, cpu: 42 },
     ]);
   });
 

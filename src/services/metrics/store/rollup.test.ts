@@ -28,6 +28,22 @@ describe('BucketAccumulator', () => {
     expect([accumulator.average(0), accumulator.maximum(0)]).toEqual([7, 7]);
   });
 
+  it('merges aggregates of many rows as if the rows had been added one by one', () => {
+    const added = new BucketAccumulator(2);
+    added.add([4, null], 0);
+    added.add([8, null], 0);
+    added.add([-1, 3], 0);
+    const merged = new BucketAccumulator(2);
+    merged.add([-1, 3], 0);
+    // [ticks, then sum, count, max per column], the second column never measured.
+    merged.merge(['x', 2, 12, 2, 8, null, 0, null] as unknown as (number | null)[], 1);
+    expect(merged.ticks).toBe(added.ticks);
+    for (const column of [0, 1]) {
+      expect(merged.average(column)).toBe(added.average(column));
+      expect(merged.maximum(column)).toBe(added.maximum(column));
+    }
+  });
+
   it('fills a row in table order: average, then maximum where kept', () => {
     const accumulator = new BucketAccumulator(3);
     accumulator.add([1, 2, 3], 0);

@@ -1,8 +1,10 @@
 /**
  * In-memory rollups: per series, the running sums, counts and maxima of the bucket (minute or
  * hour) the ticks are currently falling into. When a tick falls into a new bucket, the completed
- * one is written in that tick's transaction; nothing re-reads the raw tier. A daemon restart
- * loses the partial bucket: after it, the bucket's row covers only the ticks since the restart.
+ * one is written in that tick's transaction; a tick adds to them only once its transaction has
+ * committed, so a rolled-back tick leaves no trace. Across a restart (or a dropped connection),
+ * rollup-restore.ts rebuilds the partial buckets from the stored rows before the first tick, so
+ * their rows come out as if the daemon had not stopped.
  */
 
 /** Sum, non-null count and maximum of each value column over one bucket of one series. */
@@ -28,6 +30,23 @@ export class BucketAccumulator {
       this.sums[i]! += value;
       this.counts[i]!++;
       if (value > this.maxima[i]!) this.maxima[i] = value;
+    }
+  }
+
+  /**
+   * Adds what many rows add up to: `aggregates[offset]` is their number of ticks, followed per
+   * column by the sum, the non-null count and the maximum of its values (null when none).
+   */
+  merge(aggregates: readonly (number | null)[], offset: number): void {
+    this.ticks += aggregates[offset] ?? 0;
+    for (let i = 0; i < this.sums.length; i++) {
+      const at = offset + 1 + 3 * i;
+      const count = aggregates[at + 1] ?? 0;
+      if (count === 0) continue;
+      this.sums[i]! += aggregates[at] ?? 0;
+      this.counts[i]! += count;
+      const maximum = aggregates[at + 2] ?? -Infinity;
+      if (maximum > this.maxima[i]!) this.maxima[i] = maximum;
     }
   }
 
@@ -100,5 +119,11 @@ export class Rollup {
   reset(): void {
     for (const accumulator of this.series.values()) accumulator.reset();
     this.host.reset();
+  }
+
+  /** Empties the accumulators and starts filling the bucket of `at` (null: no bucket yet). */
+  beginBucket(at: number | null): void {
+    this.reset();
+    this.bucketStart = at === null ? null : this.bucketOf(at);
   }
 }

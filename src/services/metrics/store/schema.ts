@@ -7,7 +7,13 @@ import { HOST_COLUMNS, INSTANCE_COLUMNS, storedColumnNames } from './columns.js'
 import type { TierName } from './tiers.js';
 
 export const SCHEMA_VERSION = 1;
-export const BUSY_TIMEOUT_MS = 200;
+/**
+ * How long opening waits for another program's lock (a backup, an sqlite3 shell) before moving
+ * the file aside: long enough for a brief lock, short enough not to hold up the daemon's start.
+ */
+export const OPEN_BUSY_TIMEOUT_MS = 2000;
+/** How long a tick's write waits for a lock before the tick is dropped: the next one comes soon. */
+export const WRITE_BUSY_TIMEOUT_MS = 200;
 const TIER_NAMES: readonly TierName[] = ['raw', '1m', '1h'];
 
 /** Thrown when the file's user_version is newer than this code understands. */
@@ -52,10 +58,9 @@ function tablesDdl(): string {
 /**
  * Sets the pragmas and creates the tables (idempotent). auto_vacuum only takes effect before the
  * first table exists, so it comes first. Throws NewerSchemaError, or SQLite's own error for a
- * corrupt, foreign or locked file.
+ * corrupt, foreign or locked file. The connection's busy timeout is the opener's to set.
  */
 export function prepareDatabase(db: Database): void {
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -2,11 +2,17 @@
  * Writes ticks into one open database: the raw rows of every instance and of the host, and the
  * 1-minute and 1-hour rows of any bucket the tick completes, in one transaction with statements
  * prepared once. Series ids are cached in memory (process -> index -> id).
+ *
+ * The rollups change only after the transaction commits: inside it, a completed bucket is read
+ * (not reset) and the tick's values are set aside; afterwards the bucket is reset and the values
+ * added. A tick whose transaction rolls back thus leaves the rollups as they were. Before the
+ * first tick, the rollups are rebuilt from the database (rollup-restore.ts).
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { MetricsTick } from '../types.js';
 import { finiteOrNull, HOST_COLUMNS, INSTANCE_COLUMNS, storedColumnNames } from './columns.js';
 import { Rollup, type BucketAccumulator } from './rollup.js';
+import { RollupRestorer } from './rollup-restore.js';
 import { hostTable, instanceTable } from './schema.js';
 import { HOUR_MS, MINUTE_MS, type TierName } from './tiers.js';
 
@@ -32,7 +38,12 @@ export class TickWriter {
   private readonly insertSeries: Statement<[string, number]>;
   private readonly insertRawInstance: Statement<[Params]>;
   private readonly insertRawHost: Statement<[Params]>;
+  private readonly minute: RollupTarget;
+  private readonly hour: RollupTarget;
   private readonly rollups: RollupTarget[];
+  private readonly restorer: RollupRestorer;
+  /** Whether the rollups hold what the database holds (rebuilt once, before the first tick). */
+  private isRestored = false;
   private readonly instanceKeepsMax = INSTANCE_COLUMNS.map((column) => column.keepsMax);
   private readonly hostKeepsMax = HOST_COLUMNS.map((column) => column.keepsMax);
   /** Parameter arrays reused by every tick: [series, ts, ...values] and [ts, ...values]. */
@@ -40,9 +51,17 @@ export class TickWriter {
   private readonly rawHostParams = paramsFor(1, storedColumnNames(HOST_COLUMNS, false));
   private readonly rollupInstanceParams = paramsFor(2, storedColumnNames(INSTANCE_COLUMNS, true));
   private readonly rollupHostParams = paramsFor(1, storedColumnNames(HOST_COLUMNS, true));
+  /** The written tick's instances, added to the rollups once it commits: ids and values. */
+  private readonly pendingSeries: number[] = [];
+  private readonly pendingValues: (number | null)[] = [];
+  private pendingCount = 0;
   private readonly writeInTransaction: (tick: MetricsTick) => void;
 
-  constructor(private readonly db: Database) {
+  /** `rawResolutionMs`: the sampling interval (see RollupRestorer). */
+  constructor(
+    private readonly db: Database,
+    rawResolutionMs: number,
+  ) {
     this.insertSeries = db.prepare('INSERT INTO series (process, idx) VALUES (?, ?)');
     const rawInstance = storedColumnNames(INSTANCE_COLUMNS, false);
     const rawHost = storedColumnNames(HOST_COLUMNS, false);
@@ -59,13 +78,20 @@ export class TickWriter {
         insertSql(hostTable(tier), ['ts'], storedColumnNames(HOST_COLUMNS, true)),
       ),
     });
-    this.rollups = [rollupTarget('1m', MINUTE_MS), rollupTarget('1h', HOUR_MS)];
+    this.minute = rollupTarget('1m', MINUTE_MS);
+    this.hour = rollupTarget('1h', HOUR_MS);
+    this.rollups = [this.minute, this.hour];
+    this.restorer = new RollupRestorer(db, rawResolutionMs);
     this.writeInTransaction = db.transaction((tick: MetricsTick) => this.writeRows(tick));
     this.loadSeries();
   }
 
   /** Writes one tick in one transaction; throws SQLite's error (the caller decides). */
   write(tick: MetricsTick): void {
+    if (!this.isRestored) {
+      this.restorer.restore(this.minute.rollup, this.hour.rollup, tick.at);
+      this.isRestored = true;
+    }
     try {
       this.writeInTransaction(tick);
     } catch (error) {
@@ -73,6 +99,7 @@ export class TickWriter {
       this.loadSeries();
       throw error;
     }
+    this.accumulate(tick.at);
   }
 
   private loadSeries(): void {
@@ -102,19 +129,25 @@ export class TickWriter {
     return id;
   }
 
+  /** Inside the transaction: reads the rollups but leaves them alone (see accumulate). */
   private writeRows(tick: MetricsTick): void {
     const ts = tick.at;
-    for (const target of this.rollups) this.startBucket(target, ts);
+    for (const target of this.rollups) this.flushCompleted(target, ts);
     const params = this.rawInstanceParams;
+    const columns = INSTANCE_COLUMNS.length;
     params[1] = ts;
+    this.pendingCount = 0;
     for (const sample of tick.instances) {
       const series = this.seriesId(sample.process, sample.index);
       params[0] = series;
-      for (let i = 0; i < INSTANCE_COLUMNS.length; i++) {
-        params[2 + i] = finiteOrNull(INSTANCE_COLUMNS[i]!.read(sample));
+      const pendingAt = this.pendingCount * columns;
+      for (let i = 0; i < columns; i++) {
+        const value = finiteOrNull(INSTANCE_COLUMNS[i]!.read(sample));
+        params[2 + i] = value;
+        this.pendingValues[pendingAt + i] = value;
       }
       this.insertRawInstance.run(params);
-      for (const target of this.rollups) target.rollup.forSeries(series).add(params, 2);
+      this.pendingSeries[this.pendingCount++] = series;
     }
     const host = this.rawHostParams;
     host[0] = ts;
@@ -122,18 +155,24 @@ export class TickWriter {
       host[1 + i] = finiteOrNull(HOST_COLUMNS[i]!.read(tick));
     }
     this.insertRawHost.run(host);
-    for (const target of this.rollups) target.rollup.host.add(host, 1);
   }
 
-  /** When `ts` falls outside the bucket being filled, writes the completed bucket first. */
-  private startBucket(target: RollupTarget, ts: number): void {
-    const { rollup } = target;
-    const bucket = rollup.bucketOf(ts);
-    if (rollup.bucketStart !== null && rollup.bucketStart !== bucket) {
-      this.flush(target, rollup.bucketStart);
-      rollup.reset();
+  /** When `ts` falls outside the bucket being filled, writes the completed bucket's rows. */
+  private flushCompleted(target: RollupTarget, ts: number): void {
+    const start = target.rollup.bucketStart;
+    if (start !== null && start !== target.rollup.bucketOf(ts)) this.flush(target, start);
+  }
+
+  /** After the commit: moves on to the tick's buckets and adds its values to them. */
+  private accumulate(ts: number): void {
+    const columns = INSTANCE_COLUMNS.length;
+    for (const { rollup } of this.rollups) {
+      if (rollup.bucketStart !== rollup.bucketOf(ts)) rollup.beginBucket(ts);
+      for (let n = 0; n < this.pendingCount; n++) {
+        rollup.forSeries(this.pendingSeries[n]!).add(this.pendingValues, n * columns);
+      }
+      rollup.host.add(this.rawHostParams, 1);
     }
-    rollup.bucketStart = bucket;
   }
 
   private flush(target: RollupTarget, bucketStart: number): void {
