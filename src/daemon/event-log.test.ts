@@ -72,7 +72,7 @@ describe('supervisor events in the daemon log', () => {
     expect(lines).toEqual([
       {
         level: 'info',
-        fields: { process: '', state: 'connected', url: 'https://a.trycloudflare.com' },
+        fields: { state: 'connected', url: 'https://a.trycloudflare.com' },
         message: 'tunnel URL registered with the auth worker',
       },
     ]);

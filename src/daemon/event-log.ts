@@ -3,7 +3,10 @@ import type { SupervisorEvent } from '../core/index.js';
 import type { Logger } from '../shared/index.js';
 
 export function logEvent(logger: Logger, event: SupervisorEvent): void {
-  const { seq: _seq, at: _at, type, ...fields } = event;
+  const { seq: _seq, at: _at, type, ...withProcess } = event;
+  // The daemon's own events have process '': such a line carries no process field.
+  const { process, ...rest } = withProcess;
+  const fields = process === '' ? rest : withProcess;
   switch (event.type) {
     case 'instance.state': {
       const level =
@@ -48,8 +51,8 @@ export function logEvent(logger: Logger, event: SupervisorEvent): void {
     case 'instance.memory_limit':
     case 'process.warning':
     case 'daemon.warning': {
-      const { message, process, ...where } = fields as typeof fields & { message: string };
-      logger.warn(process === '' ? where : { process, ...where }, message); // '' is the daemon's own
+      const { message, ...where } = fields as typeof fields & { message: string };
+      logger.warn(where, message);
       return;
     }
     case 'tunnel.state':

@@ -233,7 +233,10 @@ export class MetricsService {
         type: 'instance.memory_limit',
         rssBytes: sample.rssBytes,
         limitBytes,
-        message: `${sample.instance} uses ${figures}: restarting it (the restart policy's back-off applies)`,
+        message:
+          program!.config.restart.policy === 'never'
+            ? `${sample.instance} uses ${figures}: stopping it (restart.policy: never)`
+            : `${sample.instance} uses ${figures}: restarting it (the restart policy's back-off applies)`,
       });
     }
   }
