@@ -89,7 +89,8 @@ export interface DaemonMetricsView {
   memory_rss: number;
   heap_used: number;
   event_loop_lag_ms: number;
-  event_loop_lag_max_ms: number;
+  /** Share of the interval the event loop was busy, 0-1. */
+  event_loop_utilization: number;
   active_handles: number;
   /** How long the previous sampling tick took, milliseconds. */
   tick_ms: number;
@@ -201,7 +202,7 @@ export function daemonMetricsView(sample: DaemonSample): DaemonMetricsView {
     memory_rss: sample.rssBytes,
     heap_used: sample.heapUsedBytes,
     event_loop_lag_ms: sample.eventLoopLagMs,
-    event_loop_lag_max_ms: sample.eventLoopLagMaxMs,
+    event_loop_utilization: sample.eventLoopUtilization,
     active_handles: sample.handles,
     tick_ms: sample.tickMs,
   };

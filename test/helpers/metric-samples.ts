@@ -63,7 +63,7 @@ export function daemonSample(overrides: Partial<DaemonSample> = {}): DaemonSampl
     rssBytes: 60 * 1024 * 1024,
     heapUsedBytes: 20 * 1024 * 1024,
     eventLoopLagMs: 0.2,
-    eventLoopLagMaxMs: 1.5,
+    eventLoopUtilization: 0.01,
     handles: 9,
     tickMs: 1.25,
     ...overrides,

@@ -10,42 +10,39 @@ describe('cpuPercentBetween', () => {
   });
 });
 
+/** Keeps this process busy for `ms` of its own CPU time. */
+function burn(ms: number): void {
+  const cpu = () => process.cpuUsage().user + process.cpuUsage().system;
+  const target = cpu() + ms * 1000;
+  while (cpu() < target);
+}
+
 describe('DaemonSelfSampler', () => {
   it("reads the daemon's own memory and handles, and its CPU from the second sample on", () => {
     const sampler = new DaemonSelfSampler();
-    try {
-      const first = sampler.sample(Date.now(), 1.5);
-      expect(first.cpuPercent).toBeNull();
-      expect(first.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
-      expect(first.heapUsedBytes).toBeGreaterThan(1024 * 1024);
-      expect(first.handles).toBe(process.getActiveResourcesInfo().length);
-      expect(first.tickMs).toBe(1.5);
-      // Burn 150 ms of this process's CPU: the next sample shows it as a share of the wall time.
-      const started = Date.now();
-      const cpu = () => process.cpuUsage().user + process.cpuUsage().system;
-      const target = cpu() + 150_000;
-      while (cpu() < target);
-      const second = sampler.sample(Math.max(Date.now(), started + 1), 0);
-      expect(second.cpuPercent).toBeGreaterThan(5);
-      expect(second.cpuPercent).toBeLessThanOrEqual(100 * 1.5); // one core, plus GC threads
-    } finally {
-      sampler.stop();
-    }
+    const started = Date.now();
+    const first = sampler.sample(started, 1.5, 2.25);
+    expect(first.cpuPercent).toBeNull();
+    expect(first.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
+    expect(first.heapUsedBytes).toBeGreaterThan(1024 * 1024);
+    expect(first.handles).toBe(process.getActiveResourcesInfo().length);
+    expect(first.tickMs).toBe(1.5);
+    expect(first.eventLoopLagMs).toBe(2.25);
+    burn(150); // 150 ms of CPU: the next sample shows it as a share of the wall time
+    const second = sampler.sample(Math.max(Date.now(), started + 1), 0);
+    expect(second.cpuPercent).toBeGreaterThan(5);
+    expect(second.cpuPercent).toBeLessThanOrEqual(150); // one core, plus GC threads
   });
 
-  it('reports a blocked event loop as lag beyond the monitor resolution', async () => {
+  it('reports how busy the event loop was: near 1 while blocked, low while it waits', async () => {
     const sampler = new DaemonSelfSampler();
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 350)); // a few idle wake-ups
-      const idle = sampler.sample(Date.now(), 0);
-      expect(idle.eventLoopLagMs).toBeLessThan(50);
-      const until = Date.now() + 400;
-      while (Date.now() < until); // block the loop
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      const blocked = sampler.sample(Date.now(), 0);
-      expect(blocked.eventLoopLagMaxMs).toBeGreaterThan(200);
-    } finally {
-      sampler.stop();
-    }
+    sampler.sample(Date.now(), 0);
+    burn(200); // the loop cannot run anything else meanwhile
+    const busy = sampler.sample(Date.now(), 0);
+    expect(busy.eventLoopUtilization).toBeGreaterThan(0.5);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // idle in the loop's poll phase
+    const idle = sampler.sample(Date.now(), 0);
+    expect(idle.eventLoopUtilization).toBeLessThan(busy.eventLoopUtilization);
+    expect(idle.eventLoopUtilization).toBeGreaterThanOrEqual(0);
   });
 });

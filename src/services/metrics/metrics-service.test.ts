@@ -335,6 +335,8 @@ describe('MetricsService', () => {
     await waitFor(() => store.ticks.length === 1 || `${store.ticks.length} ticks`);
     await clock.advance(1000);
     await waitFor(() => store.ticks.length === 2 || `${store.ticks.length} ticks`);
+    // The loop passes how late its timer fired as the daemon's event-loop lag (never negative).
+    expect(store.ticks[1]!.daemon.eventLoopLagMs).toBeGreaterThanOrEqual(0);
     service.stop();
     await clock.advance(5000);
     expect(store.ticks).toHaveLength(2);

@@ -103,8 +103,8 @@ export class MetricsService {
     this.stopped = true;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    this.self?.stop();
     this.reader?.close();
+    this.hostReader?.close?.();
     this.store?.close();
     this.reader = undefined;
     this.store = undefined;
@@ -150,8 +150,11 @@ export class MetricsService {
     return { contentType: exporter.contentType, body: await exporter.render() };
   }
 
-  /** Takes one reading now (the loop calls it; tests may too). */
-  async tick(): Promise<MetricsTick | undefined> {
+  /**
+   * Takes one reading now (the loop calls it; tests may too). `lagMs`: how late the loop's timer
+   * fired, the daemon's event-loop lag.
+   */
+  async tick(lagMs = 0): Promise<MetricsTick | undefined> {
     const { reader, hostReader, store, supervisor, self } = this;
     if (this.ticking || !reader || !hostReader || !store || !supervisor || !self) return undefined;
     this.ticking = true;
@@ -174,7 +177,7 @@ export class MetricsService {
         at,
         instances: samples,
         host,
-        daemon: self.sample(at, this.lastTickMs),
+        daemon: self.sample(at, this.lastTickMs, lagMs),
       };
       if (this.stopped) return undefined;
       store.write(tick);
@@ -208,8 +211,9 @@ export class MetricsService {
 
   private schedule(): void {
     if (this.stopped) return;
+    const due = performance.now() + this.interval;
     this.cancelTimer = this.options.clock.setTimeout(() => {
-      void this.tick().finally(() => this.schedule());
+      void this.tick(performance.now() - due).finally(() => this.schedule());
     }, this.interval);
   }
 

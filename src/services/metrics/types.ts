@@ -58,6 +58,8 @@ export interface HostCounters {
 
 export interface HostReader {
   read(): Promise<HostCounters>;
+  /** Releases kept file descriptors, where the reader keeps any. */
+  close?(): void;
 }
 
 /** One instance at one tick (rates over the interval since the previous tick). */
@@ -111,9 +113,10 @@ export interface DaemonSample {
   cpuPercent: number | null;
   rssBytes: number;
   heapUsedBytes: number;
-  /** Event-loop delay over the interval: mean and max, milliseconds. */
+  /** How late the sampling timer fired, milliseconds: the event loop's lag at that moment. */
   eventLoopLagMs: number;
-  eventLoopLagMaxMs: number;
+  /** Share of the interval the event loop was busy, 0-1 (perf_hooks eventLoopUtilization). */
+  eventLoopUtilization: number;
   /** Active handles and requests (timers, sockets, child processes, files). */
   handles: number;
   /** How long the previous sampling tick took (read + store), milliseconds. */

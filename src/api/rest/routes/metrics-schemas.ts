@@ -127,7 +127,9 @@ export const daemonMetricsSchema = z.object({
   memory_rss: int(),
   heap_used: int(),
   event_loop_lag_ms: z.number(),
-  event_loop_lag_max_ms: z.number(),
+  event_loop_utilization: z
+    .number()
+    .meta({ description: 'Share of the last interval the event loop was busy, 0-1' }),
   active_handles: int(),
   tick_ms: z.number().meta({ description: 'How long the previous sampling tick took' }),
 });

@@ -30,13 +30,13 @@ const DAEMON_GAUGES: readonly ScalarGaugeSpec[] = [
   },
   {
     name: 'gowinproc_daemon_event_loop_lag_seconds',
-    help: 'Mean event-loop delay of the daemon over the last interval, seconds.',
+    help: 'Event-loop lag of the daemon: how late its last sampling timer fired, seconds.',
     read: daemon((d) => d.eventLoopLagMs / 1000),
   },
   {
-    name: 'gowinproc_daemon_event_loop_lag_max_seconds',
-    help: 'Largest event-loop delay of the daemon over the last interval, seconds.',
-    read: daemon((d) => d.eventLoopLagMaxMs / 1000),
+    name: 'gowinproc_daemon_event_loop_utilization',
+    help: "Share of the last interval the daemon's event loop was busy, 0-1.",
+    read: daemon((d) => d.eventLoopUtilization),
   },
   {
     name: 'gowinproc_daemon_active_handles',

@@ -64,7 +64,7 @@ const DAEMON_FAMILIES = [
   'gowinproc_daemon_memory_rss_bytes',
   'gowinproc_daemon_heap_used_bytes',
   'gowinproc_daemon_event_loop_lag_seconds',
-  'gowinproc_daemon_event_loop_lag_max_seconds',
+  'gowinproc_daemon_event_loop_utilization',
   'gowinproc_daemon_active_handles',
   'gowinproc_metrics_tick_seconds',
 ];
@@ -102,7 +102,7 @@ function twoInstances() {
     rssBytes: 60_000_000,
     heapUsedBytes: 20_000_000,
     eventLoopLagMs: 12.5,
-    eventLoopLagMaxMs: 40,
+    eventLoopUtilization: 0.04,
     handles: 33,
     tickMs: 7,
   };
@@ -164,7 +164,7 @@ describe('createPrometheusExporter', () => {
     expect(valuesOf(families, 'gowinproc_daemon_memory_rss_bytes')['']).toBe(60_000_000);
     expect(valuesOf(families, 'gowinproc_daemon_heap_used_bytes')['']).toBe(20_000_000);
     expect(valuesOf(families, 'gowinproc_daemon_event_loop_lag_seconds')['']).toBe(0.0125);
-    expect(valuesOf(families, 'gowinproc_daemon_event_loop_lag_max_seconds')['']).toBe(0.04);
+    expect(valuesOf(families, 'gowinproc_daemon_event_loop_utilization')['']).toBe(0.04);
     expect(valuesOf(families, 'gowinproc_daemon_active_handles')['']).toBe(33);
     expect(valuesOf(families, 'gowinproc_metrics_tick_seconds')['']).toBe(0.007);
   });

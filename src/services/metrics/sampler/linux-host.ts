@@ -6,7 +6,7 @@
  * hide some of them); CPU time then stays 0, which hostUsage turns into a null CPU percent, and
  * memory falls back to Node's os.totalmem()/freemem().
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import type { HostCounters, HostReader } from '../types.js';
 import {
@@ -18,8 +18,8 @@ import {
   parseNetDev,
   parseProcStatCpu,
 } from './linux-parse.js';
-import { readOnce } from './linux-proc-files.js';
-import { volumeOf } from './volume.js';
+import { KeptProcFile } from './linux-proc-files.js';
+import { volumeOf, type Volume } from './volume.js';
 
 export interface LinuxHostReaderOptions {
   /** The data directory: its volume's size and free space are reported. */
@@ -28,22 +28,32 @@ export interface LinuxHostReaderOptions {
   sysRoot?: string;
 }
 
-/**
- * /proc/stat's head: the aggregate and per-CPU lines come first; the rest (an `intr` line of
- * thousands of counters on big machines) is not needed.
- */
-const STAT_HEAD_BYTES = 64 * 1024; // ~60 bytes per CPU line: room for 1000 CPUs
+/** Slow-changing figures are read again only every this many ticks. */
+const DISK_LIST_EVERY = 60; // the whole disks under /sys/block (hot-plug is rare)
+const VOLUME_EVERY = 10; // the data directory's size and free space (statfs)
 
 export class LinuxHostReader implements HostReader {
   private readonly dataDir: string;
-  private readonly procRoot: string;
   private readonly sysRoot: string;
-  private readonly statHead = Buffer.allocUnsafe(STAT_HEAD_BYTES);
+  private readonly files: Record<
+    'stat' | 'loadavg' | 'meminfo' | 'diskstats' | 'net',
+    KeptProcFile
+  >;
+  private reads = 0;
+  private disks: Set<string> | undefined;
+  private volume: Volume | undefined;
 
   constructor(options: LinuxHostReaderOptions) {
     this.dataDir = options.dataDir;
-    this.procRoot = options.procRoot ?? '/proc';
+    const procRoot = options.procRoot ?? '/proc';
     this.sysRoot = options.sysRoot ?? '/sys';
+    this.files = {
+      stat: new KeptProcFile(`${procRoot}/stat`),
+      loadavg: new KeptProcFile(`${procRoot}/loadavg`, 256),
+      meminfo: new KeptProcFile(`${procRoot}/meminfo`, 4096),
+      diskstats: new KeptProcFile(`${procRoot}/diskstats`),
+      net: new KeptProcFile(`${procRoot}/net/dev`),
+    };
   }
 
   read(): Promise<HostCounters> {
@@ -51,17 +61,21 @@ export class LinuxHostReader implements HostReader {
   }
 
   readNow(): HostCounters {
-    const statText = this.readStatHead();
+    const due = (every: number): boolean => this.reads % every === 0;
+    if (due(DISK_LIST_EVERY)) this.disks = this.countedDisks();
+    if (due(VOLUME_EVERY)) this.volume = volumeOf(this.dataDir);
+    this.reads++;
+    const statText = this.files.stat.read();
     const cpu = parseProcStatCpu(statText);
-    const load = parseLoadavg(this.readText('loadavg'));
-    const memory = parseMeminfo(this.readText('meminfo'));
-    const disks = this.countedDisks();
-    const diskText = disks === undefined ? '' : this.readText('diskstats');
+    const load = parseLoadavg(this.files.loadavg.read());
+    const memory = parseMeminfo(this.files.meminfo.read());
+    const disks = this.disks;
+    const diskText = disks === undefined ? '' : this.files.diskstats.read();
     const diskIo =
       disks === undefined || diskText === '' ? undefined : parseDiskstats(diskText, disks);
-    const netText = this.readText('net/dev');
+    const netText = this.files.net.read();
     const network = netText === '' ? undefined : parseNetDev(netText);
-    const volume = volumeOf(this.dataDir);
+    const volume = this.volume;
     return {
       cpuBusyMs: cpu?.busyMs ?? 0,
       cpuTotalMs: cpu?.totalMs ?? 0,
@@ -80,20 +94,12 @@ export class LinuxHostReader implements HostReader {
     };
   }
 
-  private readText(file: string): string {
-    try {
-      return readFileSync(`${this.procRoot}/${file}`, 'latin1');
-    } catch {
-      return '';
-    }
+  /** Releases the kept descriptors. */
+  close(): void {
+    for (const file of Object.values(this.files)) file.close();
   }
 
-  private readStatHead(): string {
-    const length = readOnce(`${this.procRoot}/stat`, this.statHead);
-    return length > 0 ? this.statHead.toString('latin1', 0, length) : '';
-  }
-
-  /** The whole disks under /sys/block (listed each tick: disks can be hot-plugged). */
+  /** The whole disks under /sys/block (listed again every DISK_LIST_EVERY reads: hot-plug). */
   private countedDisks(): Set<string> | undefined {
     try {
       return new Set(readdirSync(`${this.sysRoot}/block`).filter(isCountedDisk));

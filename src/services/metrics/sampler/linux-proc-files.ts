@@ -28,3 +28,48 @@ export function readPageSize(procRoot: string): number {
   const length = readOnce(`${procRoot}/self/smaps`, head);
   return (length > 0 ? parsePageSize(head.toString('latin1', 0, length)) : undefined) ?? 4096;
 }
+
+/**
+ * A /proc file read every tick through one descriptor kept open: a read at offset 0 makes the
+ * kernel generate it afresh, so a tick costs one system call instead of open/fstat/read/close.
+ * The buffer grows when the file outgrows it (diskstats on a machine with many devices).
+ */
+export class KeptProcFile {
+  private fd: number | undefined;
+  private buffer: Buffer;
+
+  constructor(
+    private readonly path: string,
+    initialBytes = 16 * 1024,
+  ) {
+    this.buffer = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** The file's text (latin1), or '' when it cannot be read. */
+  read(): string {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        this.fd ??= openSync(this.path, 'r');
+        let length = readSync(this.fd, this.buffer, 0, this.buffer.length, 0);
+        while (length === this.buffer.length) {
+          this.buffer = Buffer.allocUnsafe(this.buffer.length * 2);
+          length = readSync(this.fd, this.buffer, 0, this.buffer.length, 0);
+        }
+        return this.buffer.toString('latin1', 0, length);
+      } catch {
+        this.close(); // opened again once: a descriptor can go stale (a /proc remount)
+      }
+    }
+    return '';
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    this.fd = undefined;
+  }
+}

@@ -9,7 +9,7 @@
  *   process it was opened for: once that process is reaped the read fails with ESRCH, so a reused
  *   pid can never be mistaken for the old process;
  * - the open-descriptor count (a readdir of /proc/<pid>/fd, the costly part) on a member's first
- *   read and then every `fdCountEvery` ticks (default 5), staggered by pid; in between, the
+ *   read and then every `fdCountEvery` ticks (default 30), staggered by pid; in between, the
  *   last count is reported, so `handles` may lag by up to that many ticks.
  *
  * Units: /proc/<pid>/stat counts CPU in clock ticks (USER_HZ = 100, so 10 ms each) and RSS in
@@ -88,7 +88,7 @@ export class LinuxProcessTreeReader implements ProcessTreeReader {
   constructor(options: LinuxProcessTreeReaderOptions = {}) {
     this.procRoot = options.procRoot ?? '/proc';
     this.pageSize = options.pageSize ?? readPageSize(this.procRoot);
-    this.fdCountEvery = Math.max(1, options.fdCountEvery ?? 5);
+    this.fdCountEvery = Math.max(1, options.fdCountEvery ?? 30);
     this.maxOpenFiles = options.maxOpenFiles ?? 1024;
   }
 

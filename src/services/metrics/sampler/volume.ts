@@ -2,7 +2,12 @@
 import { statfsSync } from 'node:fs';
 
 /** Size and free space (for unprivileged users) of the volume holding `dir`; undefined if unknown. */
-export function volumeOf(dir: string): { totalBytes: number; freeBytes: number } | undefined {
+export interface Volume {
+  totalBytes: number;
+  freeBytes: number;
+}
+
+export function volumeOf(dir: string): Volume | undefined {
   try {
     const stats = statfsSync(dir);
     return { totalBytes: stats.blocks * stats.bsize, freeBytes: stats.bavail * stats.bsize };
