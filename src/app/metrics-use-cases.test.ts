@@ -144,6 +144,25 @@ describe('MetricsUseCases', () => {
     expect(source.queries.at(-1)).toMatchObject({ process: 'web', index: 7 });
   });
 
+  it('refuses an answer over the point bound when the history holds more instances than today', async () => {
+    const { app, source } = await setup();
+    source.instancePoints = Array.from({ length: MAX_POINTS + 1 }, (_, i) => ({
+      at: NOW - HOUR + i,
+      index: i % 40,
+      cpuPercent: 1,
+      cpuPercentMax: 1,
+      rssBytes: 1,
+      rssBytesMax: 1,
+      diskReadBps: null,
+      diskWriteBps: null,
+      handles: null,
+      threads: null,
+    }));
+    expect(() => app.metrics.process('web', { from: '-1h', step: '1s' })).toThrow(
+      /10001 points over the instances this process has had/,
+    );
+  });
+
   it('gives every instance of every process when no name is given', async () => {
     const { app } = await setup();
     const all = app.metrics.current();

@@ -63,7 +63,7 @@ export interface MetricsFrame {
   daemon: DaemonMetricsView;
 }
 
-/** At most this many buckets per series in one answer. */
+/** At most this many points in one answer, over all its series. */
 export const MAX_POINTS = 10_000;
 /** The default step aims at about this many points. */
 const TARGET_POINTS = 300;
@@ -115,7 +115,16 @@ export class MetricsUseCases {
           : program.find(query.instance).index;
     const seriesCount = index === undefined ? Math.max(1, program.instances().length) : 1;
     const range = this.range(query, seriesCount);
-    const series = (this.source?.queryInstances(name, range, index) ?? []).map(instancePointView);
+    const points = this.source?.queryInstances(name, range, index) ?? [];
+    // The check before the query counts today's instances; the history may hold more indexes
+    // (scaled in, or rotated by rolling restarts).
+    if (points.length > MAX_POINTS) {
+      throw new DaemonError(
+        'invalid_argument',
+        `this range at step ${formatDuration(range.stepMs)} gives ${points.length} points over the instances this process has had, more than ${MAX_POINTS} per answer; use a larger step or ask for one instance`,
+      );
+    }
+    const series = points.map(instancePointView);
     const all = this.current(name).instances;
     const instances = index === undefined ? all : all.filter((i) => i.index === index);
     return {

@@ -159,7 +159,12 @@ export class Instance implements InstanceInfo {
     if (!this.handle || this.stopRequested) return false;
     this.killedBecause = reason;
     this.monitor?.stop(); // a late health result must not change the state while it stops
-    this.log.note(`${reason}; restarting`);
+    // Not ready while it stops (a stop may take stop.timeout): no restart or balancer counts it.
+    if (state.status !== 'unhealthy') {
+      this.lifecycle.setState({ status: 'unhealthy', pid: state.pid, reason });
+    }
+    const next = this.process.restart.policy === 'never' ? 'stopping it' : 'restarting';
+    this.log.note(`${reason}; ${next}`);
     void this.handle.stop(stopRequestFor(this.process, this.portHeld));
     return true;
   }

@@ -4,7 +4,7 @@ import { findMemoryLimitBreaches } from './memory-limit.js';
 
 describe('findMemoryLimitBreaches', () => {
   const limits: Record<string, number | undefined> = { web: 100, worker: undefined, zero: 0 };
-  const limitOf = (name: string) => limits[name];
+  const limitOf = (sample: { process: string }) => limits[sample.process];
 
   it('names the instances strictly over their process limit, with the limit', () => {
     const over = instanceSample({ process: 'web', instance: 'web-1', rssBytes: 101 });

@@ -11,11 +11,11 @@ export interface MemoryLimitBreach {
 
 export function findMemoryLimitBreaches(
   samples: readonly InstanceSample[],
-  limitOf: (process: string) => number | undefined,
+  limitOf: (sample: InstanceSample) => number | undefined,
 ): MemoryLimitBreach[] {
   const breaches: MemoryLimitBreach[] = [];
   for (const sample of samples) {
-    const limitBytes = limitOf(sample.process);
+    const limitBytes = limitOf(sample);
     if (limitBytes !== undefined && limitBytes > 0 && sample.rssBytes > limitBytes) {
       breaches.push({ sample, limitBytes });
     }

@@ -3,7 +3,7 @@ import { configFromYaml } from '../../../test/helpers/config.js';
 import { fakeApp } from '../../../test/helpers/fake-app.js';
 import { tempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
-import type { SupervisorEvent } from '../../core/index.js';
+import { FakeProcessDriver, type SupervisorEvent } from '../../core/index.js';
 import { FakeClock } from '../../shared/index.js';
 import { MetricsService } from './metrics-service.js';
 import type {
@@ -110,14 +110,18 @@ processes:
     secrets: { enabled: false }
 `;
 
+const NEVER_YAML = YAML.replace(
+  'restart: { max_memory: 100MiB }',
+  'restart: { max_memory: 100MiB, policy: never }\n    stop: { timeout: 300ms }',
+);
 const STRICT_YAML = YAML.replace(
   'restart: { max_memory: 100MiB }',
   'restart: { max_memory: 100MiB, max_restarts: 2, backoff: { initial: 10ms } }',
 );
 
 /** `scheduled: false` keeps the loop's timer from firing: the test calls tick() itself. */
-async function setup(scheduled = false, yaml = YAML) {
-  const { supervisor } = await fakeApp(configFromYaml(tempDir(), yaml));
+async function setup(scheduled = false, yaml = YAML, driver?: FakeProcessDriver) {
+  const { supervisor } = await fakeApp(configFromYaml(tempDir(), yaml), driver ? { driver } : {});
   const clock = new FakeClock(Date.UTC(2026, 10, 29, 12));
   const serviceClock = scheduled
     ? clock
@@ -127,12 +131,15 @@ async function setup(scheduled = false, yaml = YAML) {
   const hostReader: HostReader = { read: () => Promise.resolve(host) };
   const store = new RecordingStore();
   const warnings: string[] = [];
+  let monotonicNow = 0;
   const service = new MetricsService({
     config: supervisor.currentConfig().metrics,
     dataDir: tempDir(),
     clock: serviceClock,
     platform: 'linux',
     warn: (message) => warnings.push(message),
+    // Each timer fires 250 ms late by this clock: the daemon's event-loop lag.
+    monotonic: () => (monotonicNow += 1250),
     reader,
     hostReader,
     store,
@@ -210,6 +217,7 @@ describe('MetricsService', () => {
     const oldPid = web1!.pid!;
     reader.rss.set(oldPid, 150 * MiB);
     await service.tick();
+    expect(web1!.status).toBe('unhealthy'); // not ready while it stops
     await service.tick(); // still over while it stops: no second kill, no second event
     await waitFor(
       () =>
@@ -258,6 +266,27 @@ describe('MetricsService', () => {
     expect(web1!.restarts).toBe(2); // max_restarts: 2, then it gives up
     expect(events.filter((e) => e.type === 'instance.memory_limit')).toHaveLength(3);
     expect(web0!.status).toBe('healthy');
+  });
+
+  it('kills once while a slow stop is in progress, and stops for good under restart.policy never', async () => {
+    // web ignores SIGTERM: its stop waits for stop.timeout, then SIGKILL.
+    const driver = new FakeProcessDriver().define('/bin/web', (p) => p.ignored.add('SIGTERM'));
+    const { supervisor, service, reader, events } = await setup(false, NEVER_YAML, driver);
+    const web = supervisor.program('web');
+    await waitFor(() => web.ready().length === 2 || `${web.ready().length} ready`);
+    const [, web1] = web.instances();
+    reader.rss.set(web1!.pid!, 150 * MiB);
+    await service.tick();
+    await service.tick();
+    await service.tick();
+    expect(web1!.status).toBe('unhealthy');
+    await waitFor(() => web1!.status === 'stopped' || `${web1!.id} is ${web1!.status}`);
+    const limits = events.filter((e) => e.type === 'instance.memory_limit');
+    expect(limits).toHaveLength(1);
+    expect(limits[0]).toMatchObject({
+      message: expect.stringContaining('stopping it (restart.policy: never)'),
+    });
+    expect(web1!.restarts).toBe(0);
   });
 
   it('kills every instance over the limit, several in one tick', async () => {
@@ -335,11 +364,13 @@ describe('MetricsService', () => {
     await waitFor(() => store.ticks.length === 1 || `${store.ticks.length} ticks`);
     await clock.advance(1000);
     await waitFor(() => store.ticks.length === 2 || `${store.ticks.length} ticks`);
-    // The loop passes how late its timer fired as the daemon's event-loop lag (never negative).
-    expect(store.ticks[1]!.daemon.eventLoopLagMs).toBeGreaterThanOrEqual(0);
+    // The loop passes how late its timer fired as the daemon's event-loop lag: scheduled at 1250,
+    // due at 2250, fired at 2500 by the monotonic clock.
+    expect(store.ticks.map((t) => t.daemon.eventLoopLagMs)).toEqual([250, 250]);
     service.stop();
     await clock.advance(5000);
     expect(store.ticks).toHaveLength(2);
-    expect(store.closed && reader.closed).toBe(true);
+    expect(store.closed).toBe(true);
+    expect(reader.closed).toBe(true);
   });
 });

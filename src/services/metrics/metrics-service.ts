@@ -34,6 +34,8 @@ export interface MetricsServiceOptions {
   platform: Platform;
   /** A daemon-level warning (the store moved aside, a trim, a failed tick). */
   warn: (message: string) => void;
+  /** A monotonic clock in ms for the timer's lateness (default performance.now). */
+  monotonic?: () => number;
   /** Seams for tests; by default the OS readers of `platform` and SQLite in dataDir. */
   reader?: ProcessTreeReader;
   hostReader?: HostReader;
@@ -211,9 +213,10 @@ export class MetricsService {
 
   private schedule(): void {
     if (this.stopped) return;
-    const due = performance.now() + this.interval;
+    const monotonic = this.options.monotonic ?? (() => performance.now());
+    const due = monotonic() + this.interval;
     this.cancelTimer = this.options.clock.setTimeout(() => {
-      void this.tick(performance.now() - due).finally(() => this.schedule());
+      void this.tick(monotonic() - due).finally(() => this.schedule());
     }, this.interval);
   }
 
@@ -223,13 +226,16 @@ export class MetricsService {
    * a kill starts, once per OS process.
    */
   private enforceMemoryLimits(tick: MetricsTick, supervisor: Supervisor): void {
+    const instances = new Map(
+      supervisor.list().flatMap((program) => program.instances().map((i) => [i.id, i] as const)),
+    );
+    // The instance's own config: during a rolling reload, old and new instances may differ.
     const breaches = findMemoryLimitBreaches(
       tick.instances,
-      (name) => supervisor.list().find((p) => p.name === name)?.config.restart.max_memory,
+      (sample) => instances.get(sample.instance)?.process.restart.max_memory,
     );
     for (const { sample, limitBytes } of breaches) {
-      const program = supervisor.list().find((p) => p.name === sample.process);
-      const instance = program?.instances().find((i) => i.id === sample.instance);
+      const instance = instances.get(sample.instance);
       if (!instance || instance.pid !== sample.pid) continue; // gone or restarted since the sample
       const figures = `${mib(sample.rssBytes)} (with its child processes), over restart.max_memory ${mib(limitBytes)}`;
       if (!instance.killForLimit(`uses ${figures}`)) continue;
@@ -238,7 +244,7 @@ export class MetricsService {
         rssBytes: sample.rssBytes,
         limitBytes,
         message:
-          program!.config.restart.policy === 'never'
+          instance.process.restart.policy === 'never'
             ? `${sample.instance} uses ${figures}: stopping it (restart.policy: never)`
             : `${sample.instance} uses ${figures}: restarting it (the restart policy's back-off applies)`,
       });

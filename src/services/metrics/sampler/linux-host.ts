@@ -28,6 +28,9 @@ export interface LinuxHostReaderOptions {
   sysRoot?: string;
 }
 
+/** /proc/stat's head: the aggregate and per-CPU lines (about 60 bytes each) come first. */
+const STAT_HEAD_BYTES = 64 * 1024;
+
 /** Slow-changing figures are read again only every this many ticks. */
 const DISK_LIST_EVERY = 60; // the whole disks under /sys/block (hot-plug is rare)
 const VOLUME_EVERY = 10; // the data directory's size and free space (statfs)
@@ -65,7 +68,7 @@ export class LinuxHostReader implements HostReader {
     if (due(DISK_LIST_EVERY)) this.disks = this.countedDisks();
     if (due(VOLUME_EVERY)) this.volume = volumeOf(this.dataDir);
     this.reads++;
-    const statText = this.files.stat.read();
+    const statText = this.files.stat.read(STAT_HEAD_BYTES);
     const cpu = parseProcStatCpu(statText);
     const load = parseLoadavg(this.files.loadavg.read());
     const memory = parseMeminfo(this.files.meminfo.read());

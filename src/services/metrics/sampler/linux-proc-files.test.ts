@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../../test/helpers/temp-dir.js';
@@ -28,5 +28,18 @@ describe('KeptProcFile', () => {
     file.close();
     rmSync(path);
     expect(file.read()).toBe('');
+  });
+});
+
+describe.runIf(process.platform === 'linux')('KeptProcFile on /proc', () => {
+  it('reads a record-by-record /proc file past its first page, and only the head when asked', () => {
+    const file = new KeptProcFile('/proc/self/maps', 1024);
+    const whole = readFileSync('/proc/self/maps', 'latin1');
+    expect(whole.length).toBeGreaterThan(4096); // a Node process maps far more than a page
+    const text = file.read();
+    // Both readings list the same mappings (the heap may have grown by a line in between).
+    expect(Math.abs(text.split('\n').length - whole.split('\n').length)).toBeLessThan(5);
+    expect(file.read(2048).length).toBe(2048);
+    file.close();
   });
 });

@@ -29,10 +29,15 @@ export function readPageSize(procRoot: string): number {
   return (length > 0 ? parsePageSize(head.toString('latin1', 0, length)) : undefined) ?? 4096;
 }
 
+/** No /proc file we read is near this; a bound keeps a runaway file from growing the buffer. */
+const MAX_PROC_FILE_BYTES = 4 * 1024 * 1024;
+
 /**
  * A /proc file read every tick through one descriptor kept open: a read at offset 0 makes the
  * kernel generate it afresh, so a tick costs one system call instead of open/fstat/read/close.
- * The buffer grows when the file outgrows it (diskstats on a machine with many devices).
+ * A read continues at the offset reached until the kernel has nothing more: a /proc file made
+ * of records (diskstats, net/dev, maps) hands out about one page per read call, whatever the
+ * buffer's size. The buffer grows when the file outgrows it, up to MAX_PROC_FILE_BYTES.
  */
 export class KeptProcFile {
   private fd: number | undefined;
@@ -45,15 +50,27 @@ export class KeptProcFile {
     this.buffer = Buffer.allocUnsafe(initialBytes);
   }
 
-  /** The file's text (latin1), or '' when it cannot be read. */
-  read(): string {
+  /**
+   * The file's text (latin1), or '' when it cannot be read; at most `maxBytes` of its head
+   * (/proc/stat's CPU lines come first, before an `intr` line of thousands of counters).
+   */
+  read(maxBytes = MAX_PROC_FILE_BYTES): string {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         this.fd ??= openSync(this.path, 'r');
-        let length = readSync(this.fd, this.buffer, 0, this.buffer.length, 0);
-        while (length === this.buffer.length) {
-          this.buffer = Buffer.allocUnsafe(this.buffer.length * 2);
-          length = readSync(this.fd, this.buffer, 0, this.buffer.length, 0);
+        let length = 0;
+        for (;;) {
+          const capacity = Math.min(this.buffer.length, maxBytes);
+          if (length >= capacity) {
+            if (length >= maxBytes) break;
+            const grown = Buffer.allocUnsafe(Math.min(maxBytes, this.buffer.length * 2));
+            this.buffer.copy(grown, 0, 0, length);
+            this.buffer = grown;
+            continue;
+          }
+          const got = readSync(this.fd, this.buffer, length, capacity - length, length);
+          if (got === 0) break;
+          length += got;
         }
         return this.buffer.toString('latin1', 0, length);
       } catch {

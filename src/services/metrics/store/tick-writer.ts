@@ -96,7 +96,11 @@ export class TickWriter {
       this.writeInTransaction(tick);
     } catch (error) {
       // A rolled-back transaction may have taken series ids the cache now holds.
-      this.loadSeries();
+      try {
+        this.loadSeries();
+      } catch {
+        // the write's own error is the one to report (and to recover from when it is corruption)
+      }
       throw error;
     }
     this.accumulate(tick.at);
