@@ -19,7 +19,7 @@ export interface SampleTarget {
 
 export type PreviousReadings = Map<string, TreeReading>;
 
-export function readingKey(target: Pick<SampleTarget, 'instance' | 'pid'>): string {
+function readingKey(target: Pick<SampleTarget, 'instance' | 'pid'>): string {
   return `${target.instance}\u0000${target.pid}`;
 }
 

@@ -109,6 +109,7 @@ export class MetricsService {
     this.hostReader?.close?.();
     this.store?.close();
     this.reader = undefined;
+    this.hostReader = undefined;
     this.store = undefined;
   }
 
