@@ -71,8 +71,11 @@ describe('TunnelRunner with the fake cloudflared', () => {
     expect(status).toMatchObject({ registered: true, restarts: 0 });
     expect(registered).toEqual([status.url]);
     expect(tunnel.accessToken()).toBe('token-for-1');
-    expect(tunnel.recentOutput().some((l) => l.includes('Registered tunnel connection'))).toBe(
-      true,
+    // cloudflared prints the connection line after the URL: it may arrive after `connected`.
+    await waitFor(() =>
+      tunnel.recentOutput().some((l) => l.includes('Registered tunnel connection'))
+        ? true
+        : `output so far: ${tunnel.recentOutput().join(' | ')}`,
     );
   });
 
