@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './load.js';
+import { join } from 'node:path';
 import {
+  CONFIG_DIR,
   CONFIG_FILE,
   parse,
   problemAt,
@@ -173,8 +175,26 @@ describe('load balancers', () => {
         routes: [
           { methods: ['.*/users\\..*'], target_processes: ['users'], strategy: 'round_robin' },
         ],
+        drain_timeout: 30_000,
       },
     ]);
+  });
+
+  it('resolves a balancer certificate against the config file and reads drain_timeout', () => {
+    const config = parse(
+      balancer('- methods: [".*"]\n          target_processes: [users]').replace(
+        '    routes:',
+        '    drain_timeout: 5s\n    tls: { cert_file: certs/lb.crt, key_file: certs/lb.key }\n    routes:',
+      ),
+    );
+    expect(config.load_balancers[0]).toMatchObject({
+      drain_timeout: 5000,
+      tls: {
+        auto: false,
+        cert_file: join(CONFIG_DIR, 'certs/lb.crt'),
+        key_file: join(CONFIG_DIR, 'certs/lb.key'),
+      },
+    });
   });
 
   it('rejects a target that is not a process, listing the known ones', () => {

@@ -13,6 +13,7 @@ import type { ConfigIssue } from './issues.js';
 import type { ParsedConfig, ParsedProcess } from './schema.js';
 import type {
   Config,
+  TlsFilesConfig,
   HealthCheckConfig,
   PathsConfig,
   ProcessConfig,
@@ -125,21 +126,19 @@ export function finalizeConfig(
     });
   });
 
-  const tls = parsed.server.tls;
+  const tlsFiles = (tls: ParsedConfig['server']['tls']): { tls?: TlsFilesConfig } =>
+    tls
+      ? {
+          tls: {
+            auto: tls.auto,
+            ...opt('cert_file', absOpt(tls.cert_file)),
+            ...opt('key_file', absOpt(tls.key_file)),
+          },
+        }
+      : {};
   const config: Config = {
     source: options.source,
-    server: {
-      ...parsed.server,
-      ...(tls
-        ? {
-            tls: {
-              auto: tls.auto,
-              ...opt('cert_file', absOpt(tls.cert_file)),
-              ...opt('key_file', absOpt(tls.key_file)),
-            },
-          }
-        : {}),
-    },
+    server: { ...parsed.server, ...tlsFiles(parsed.server.tls) },
     paths,
     log_level: parsed.log_level,
     logs: parsed.logs,
@@ -164,7 +163,7 @@ export function finalizeConfig(
     },
     metrics: parsed.metrics,
     processes,
-    load_balancers: parsed.load_balancers,
+    load_balancers: parsed.load_balancers.map((b) => ({ ...b, ...tlsFiles(b.tls) })),
   };
   return { config, issues };
 }

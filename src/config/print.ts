@@ -27,6 +27,9 @@ const DURATION_KEYS = new Set([
   'processes.#.github.update_check_interval',
   'processes.#.scaling.sustain',
   'processes.#.scaling.cooldown',
+  'processes.#.scaling.scale_up_stabilization',
+  'processes.#.scaling.scale_down_stabilization',
+  'load_balancers.#.drain_timeout',
 ]);
 
 const SIZE_KEYS = new Set([

@@ -36,22 +36,24 @@ const apiKey = z
     message: 'set exactly one of key_sha256 (preferred) or key',
   });
 
+/** A certificate and key to serve TLS with, or `auto` for a generated self-signed one. */
+const tlsFiles = z
+  .strictObject({
+    cert_file: optionalString,
+    key_file: optionalString,
+    auto: bool.default(false),
+  })
+  .refine((t) => t.auto || (t.cert_file !== undefined && t.key_file !== undefined), {
+    message: 'set both cert_file and key_file, or auto: true',
+  });
+
 const server = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: port(true).default(8080),
   grpc_port: port(true).default(50051),
   read_timeout: duration.default(30_000),
   write_timeout: duration.default(30_000),
-  tls: z
-    .strictObject({
-      cert_file: optionalString,
-      key_file: optionalString,
-      auto: bool.default(false),
-    })
-    .refine((t) => t.auto || (t.cert_file !== undefined && t.key_file !== undefined), {
-      message: 'set both cert_file and key_file, or auto: true',
-    })
-    .optional(),
+  tls: tlsFiles.optional(),
   cors: z.strictObject({ origins: z.array(z.string()).default([]) }).prefault({}),
   auth: z
     .strictObject({
@@ -218,8 +220,14 @@ const scaling = z.strictObject({
   cpu_threshold: num(0, 10_000).default(80),
   memory_threshold: size.optional(),
   rps_threshold: num(0).default(0),
+  in_flight_threshold: num(0).default(0),
   sustain: duration.default(15_000),
   cooldown: duration.default(60_000),
+  tolerance: num(0, 1).default(0.1),
+  scale_up_stabilization: duration.default(0),
+  scale_down_stabilization: duration.default(300_000),
+  scale_up_step: int(1, 1000).default(4),
+  scale_down_step: int(1, 1000).default(1),
 });
 
 export const processSchema = z.strictObject({
@@ -275,6 +283,8 @@ const loadBalancer = z.strictObject({
   listen_port: port(),
   protocol: z.literal('grpc').default('grpc'),
   routes: z.array(route).min(1),
+  tls: tlsFiles.optional(),
+  drain_timeout: duration.default(30_000),
 });
 
 export const configSchema = z.strictObject({

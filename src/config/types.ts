@@ -23,14 +23,20 @@ export interface JwtConfig {
   role_claim: string;
 }
 
+/** A certificate and key to serve TLS with (absolute paths), or `auto` for a generated one. */
+export interface TlsFilesConfig {
+  cert_file?: string | undefined;
+  key_file?: string | undefined;
+  auto: boolean;
+}
+
 export interface ServerConfig {
   host: string;
   port: number;
   grpc_port: number;
   read_timeout: number;
   write_timeout: number;
-  tls?:
-    { cert_file?: string | undefined; key_file?: string | undefined; auto: boolean } | undefined;
+  tls?: TlsFilesConfig | undefined;
   cors: { origins: string[] };
   auth: { api_keys: ApiKeyConfig[]; jwt?: JwtConfig | undefined; insecure: boolean };
 }
@@ -165,8 +171,19 @@ export interface ScalingConfig {
   cpu_threshold: number;
   memory_threshold?: number | undefined;
   rps_threshold: number;
+  /** Streams in flight per instance through the balancer (0 = not a signal). */
+  in_flight_threshold: number;
   sustain: number;
   cooldown: number;
+  /** No action while every signal is within this fraction of its target (HPA: 0.1). */
+  tolerance: number;
+  /** Scale up to the lowest recommendation of this window (HPA stabilizationWindowSeconds). */
+  scale_up_stabilization: number;
+  /** Scale down to the highest recommendation of this window. */
+  scale_down_stabilization: number;
+  /** At most this many instances added, and removed, per decision. */
+  scale_up_step: number;
+  scale_down_step: number;
 }
 
 export interface ProcessConfig {
@@ -207,6 +224,9 @@ export interface LoadBalancerConfig {
   listen_port: number;
   protocol: 'grpc';
   routes: LoadBalancerRoute[];
+  tls?: TlsFilesConfig | undefined;
+  /** How long a backend that is being stopped may finish the calls it has (ms). */
+  drain_timeout: number;
 }
 
 export interface Config {
