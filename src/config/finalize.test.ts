@@ -62,6 +62,13 @@ describe('process checks across keys', () => {
     for (const fragment of fragments) expect(problem.message).toContain(fragment);
   });
 
+  it('rejects autoscaling down to zero instances (nothing left to measure)', () => {
+    const problem = problemOf(api('scaling: { enabled: true, min_instances: 0 }'));
+    expect(problem).toMatchObject({ line: 4, key: 'processes[0].scaling.min_instances' });
+    expect(problem.message).toMatch(/at least 1/);
+    expect(() => parse(api('scaling: { enabled: false, min_instances: 0 }'))).not.toThrow();
+  });
+
   it('rejects scaling bounds that are upside down when scaling is on', () => {
     const problem = problemOf(
       api('scaling: { enabled: true, min_instances: 5, max_instances: 2 }'),
@@ -178,6 +185,17 @@ describe('load balancers', () => {
         drain_timeout: 30_000,
       },
     ]);
+  });
+
+  it('accepts listen_port 0 (any free port) and refuses one port for two balancers', () => {
+    const two = (a: number, b: number) =>
+      `processes:\n  - name: a\n    binary_path: ./a\nload_balancers:\n  - name: one\n    listen_port: ${a}\n    routes: [{ methods: [".*"], target_processes: [a] }]\n  - name: two\n    listen_port: ${b}\n    routes: [{ methods: [".*"], target_processes: [a] }]\n`;
+    expect(parse(`server: { port: 0, grpc_port: 0 }\n${two(0, 0)}`).load_balancers).toHaveLength(2);
+    expect(problemOf(two(6000, 6000))).toMatchObject({
+      line: 9,
+      key: 'load_balancers[1].listen_port',
+      message: 'listen_port 6000 is also the port of load_balancers[0]',
+    });
   });
 
   it('resolves a balancer certificate against the config file and reads drain_timeout', () => {

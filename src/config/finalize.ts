@@ -84,13 +84,25 @@ export function finalizeConfig(
     const fixedPorts = new Map(
       processes.filter((p) => p.port !== undefined).map((p) => [p.port!, p.name]),
     );
-    if (fixedPorts.has(balancer.listen_port)) {
+    const earlier = parsed.load_balancers.findIndex((o) => o.listen_port === balancer.listen_port);
+    if (balancer.listen_port !== 0 && earlier < b) {
+      issues.push({
+        path: ['load_balancers', b, 'listen_port'],
+        message: `listen_port ${balancer.listen_port} is also the port of load_balancers[${earlier}]`,
+      });
+    }
+    if (balancer.listen_port === 0) {
+      // Any free port: nothing to collide with.
+    } else if (fixedPorts.has(balancer.listen_port)) {
       issues.push({
         path: ['load_balancers', b, 'listen_port'],
         message: `listen_port ${balancer.listen_port} is also the port of process ${fixedPorts.get(balancer.listen_port)}`,
       });
     }
-    if ([parsed.server.port, parsed.server.grpc_port].includes(balancer.listen_port)) {
+    if (
+      balancer.listen_port !== 0 &&
+      [parsed.server.port, parsed.server.grpc_port].includes(balancer.listen_port)
+    ) {
       issues.push({
         path: ['load_balancers', b, 'listen_port'],
         message: `listen_port ${balancer.listen_port} is already used by the daemon's own server`,
@@ -202,7 +214,13 @@ function finalizeProcess(proc: ParsedProcess, index: number, ctx: ProcessContext
       message: `instances (${instances}) must be within min_instances..max_instances (${minInstances}..${maxInstances})`,
     });
   }
-  if (proc.scaling.enabled && proc.scaling.min_instances > proc.scaling.max_instances) {
+  if (proc.scaling.enabled && proc.scaling.min_instances === 0) {
+    issues.push({
+      path: at('scaling', 'min_instances'),
+      message:
+        'scaling.min_instances must be at least 1 when scaling is enabled: with no instance there is no load to measure, so the autoscaler could never scale up again',
+    });
+  } else if (proc.scaling.enabled && proc.scaling.min_instances > proc.scaling.max_instances) {
     issues.push({
       path: at('scaling', 'min_instances'),
       message: `scaling.min_instances (${proc.scaling.min_instances}) is above scaling.max_instances (${proc.scaling.max_instances})`,

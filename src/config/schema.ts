@@ -280,7 +280,7 @@ const loadBalancer = z.strictObject({
   name: z
     .string()
     .regex(NAME_PATTERN, 'a balancer name may only contain letters, digits, ".", "_" and "-"'),
-  listen_port: port(),
+  listen_port: port(true),
   protocol: z.literal('grpc').default('grpc'),
   routes: z.array(route).min(1),
   tls: tlsFiles.optional(),

@@ -71,6 +71,33 @@ export type SupervisorEventBody =
   | { type: 'process.warning'; message: string }
   | { type: 'tunnel.state'; state: string; url?: string | undefined; message: string }
   | { type: 'process.scaled'; from: number; to: number; reason: string }
+  | {
+      /** An autoscaler decision: an action, or a change in why it holds (not every idle tick). */
+      type: 'process.autoscale';
+      action: 'scale_up' | 'scale_down' | 'none';
+      from: number;
+      to: number;
+      /** The raw recommendation before sustain, stabilization, steps and bounds. */
+      recommended: number;
+      held?: string | undefined;
+      reason: string;
+      signals: Array<{
+        signal: string;
+        observed: number;
+        target: number;
+        ratio: number;
+        desired: number;
+      }>;
+    }
+  | {
+      /** A backend's place in a load balancer's pool changed. */
+      type: 'balancer.backend';
+      balancer: string;
+      instance: string;
+      index: number;
+      change: 'joined' | 'left' | 'ejected' | 'draining' | 'drained';
+      message: string;
+    }
   | { type: 'process.restart'; phase: 'started' | 'completed' | 'failed'; message: string }
   | { type: 'process.config'; change: 'added' | 'removed' | 'changed' }
   | { type: 'daemon.warning'; message: string };
@@ -90,7 +117,15 @@ export type InstanceReportBody =
 /** What services report about a process or the daemon as a whole (not one instance). */
 export type ServiceEventBody = Extract<
   SupervisorEventBody,
-  { type: 'process.certificate' | 'process.warning' | 'tunnel.state' | 'daemon.warning' }
+  {
+    type:
+      | 'process.certificate'
+      | 'process.warning'
+      | 'process.autoscale'
+      | 'balancer.backend'
+      | 'tunnel.state'
+      | 'daemon.warning';
+  }
 >;
 
 export type SupervisorEventType = SupervisorEvent['type'];

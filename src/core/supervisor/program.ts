@@ -98,7 +98,7 @@ export class Program {
       await this.pruneStopped();
       const count = this.active().length;
       // Only the maximum: after a stop, starting one again is fine below min_instances.
-      if (count + 1 > this.config.max_instances) this.checkBounds(count + 1);
+      if (count + 1 > instanceBounds(this.config).max) this.checkBounds(count + 1);
       const [instance] = await this.launchNew(1, true);
       this.desired = count + 1;
       this.deps.publish(this.name, {
@@ -136,7 +136,7 @@ export class Program {
       await Promise.all(idle.map((i) => i.restartInPlace('started by request')));
       const target = Math.min(
         Math.max(this.desired, this.config.instances),
-        this.config.max_instances,
+        instanceBounds(this.config).max,
       );
       await this.converge(target, 'start', true);
       this.desired = target;
@@ -167,6 +167,20 @@ export class Program {
     return this.exclusive('scale', async () => {
       this.checkBounds(target);
       await this.converge(target, 'scale', true);
+      this.desired = target;
+      this.deps.onChange();
+    });
+  }
+
+  /**
+   * The autoscaler's scale: like `scale`, within the autoscaling bounds, recorded with the
+   * decision's reason. Scale-in stops instances through their stop hooks, so the balancer drains
+   * each before it stops; scale-out instances take traffic only once healthy.
+   */
+  autoscale(target: number, reason: string): Promise<void> {
+    return this.exclusive('autoscale', async () => {
+      this.checkBounds(target);
+      await this.converge(target, `autoscale: ${reason}`, true);
       this.desired = target;
       this.deps.onChange();
     });
@@ -213,7 +227,7 @@ export class Program {
       this.config = config;
       const target = instancesChanged
         ? config.instances
-        : Math.min(Math.max(this.desired, config.min_instances), config.max_instances);
+        : Math.min(Math.max(this.desired, instanceBounds(config).min), instanceBounds(config).max);
       for (const old of this.active()) await this.replace(old);
       await this.converge(target, 'config reload', false);
       this.desired = target;
@@ -314,7 +328,7 @@ export class Program {
   }
 
   private checkBounds(target: number): void {
-    const { min_instances: min, max_instances: max } = this.config;
+    const { min, max } = instanceBounds(this.config);
     if (!Number.isInteger(target) || target < 0) {
       throw new DaemonError(
         'invalid_argument',
@@ -324,7 +338,7 @@ export class Program {
     if (target > max) {
       throw new DaemonError(
         'max_instances_reached',
-        `${this.name} cannot run ${target} instances: max_instances is ${max}`,
+        `${this.name} cannot run ${target} instances: ${this.config.scaling.enabled ? `the maximum is ${max} (max_instances, scaling.max_instances)` : `max_instances is ${max}`}`,
         {
           details: { process: this.name, requested: target, max_instances: max },
         },
@@ -333,7 +347,7 @@ export class Program {
     if (target < min) {
       throw new DaemonError(
         'min_instances_reached',
-        `${this.name} cannot run ${target} instances: min_instances is ${min}`,
+        `${this.name} cannot run ${target} instances: ${this.config.scaling.enabled ? `the minimum is ${min} (min_instances, scaling.min_instances)` : `min_instances is ${min}`}`,
         {
           details: { process: this.name, requested: target, min_instances: min },
         },
@@ -365,6 +379,19 @@ function retireOrder(a: Instance, b: Instance): number {
   const readyA = isReady(a.state()) ? 1 : 0;
   const readyB = isReady(b.state()) ? 1 : 0;
   return readyA - readyB || b.index - a.index;
+}
+
+/**
+ * The instance counts a process may run: min_instances..max_instances, widened by the
+ * autoscaler's own bounds when scaling is enabled (so an operator may also scale by hand anywhere
+ * the autoscaler may).
+ */
+export function instanceBounds(config: ProcessConfig): { min: number; max: number } {
+  if (!config.scaling.enabled) return { min: config.min_instances, max: config.max_instances };
+  return {
+    min: Math.min(config.min_instances, config.scaling.min_instances),
+    max: Math.max(config.max_instances, config.scaling.max_instances),
+  };
 }
 
 /** How long a new instance may take to become ready before a replace gives up. */

@@ -21,7 +21,7 @@ import { PortAllocator } from '../ports/index.js';
 import { Ledger, type LedgerData } from '../state/index.js';
 import type { LifecycleHook } from './hooks.js';
 import type { InstanceDeps, InstanceLogLine } from './instance.js';
-import { Program } from './program.js';
+import { instanceBounds, Program } from './program.js';
 import { stopRequestFor } from './stop-request.js';
 
 export interface SupervisorOptions {
@@ -319,7 +319,8 @@ function fixedPorts(config: Config): Map<number, string> {
 }
 
 function clamp(n: number, config: ProcessConfig): number {
-  return Math.min(Math.max(n, config.min_instances), config.max_instances);
+  const { min, max } = instanceBounds(config);
+  return Math.min(Math.max(n, min), max);
 }
 
 function sameProcess(a: ProcessConfig, b: ProcessConfig): boolean {
