@@ -1,0 +1,1 @@
+export { registerBalancerMetrics, type BalancerMetricsSource } from './balancer-metrics.js';

@@ -1,0 +1,465 @@
+/**
+ * The proxy against raw node:http2 peers, for what grpc-js never does on purpose: wrong methods
+ * and content types, HTTP errors, refused streams and GOAWAY, trailers-only answers, a reader
+ * that stops reading (flow control), and sessions a backend keeps or loses.
+ */
+import http2, {
+  type ClientHttp2Session,
+  type IncomingHttpHeaders,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import net from 'node:net';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { holdsFor, waitFor } from '../../../../test/helpers/wait-for.js';
+import type { BackendAddress, CallOutcome, RouteChoice, StreamRouter } from '../types.js';
+import { GrpcProxy } from './grpc-proxy.js';
+import { decodeGrpcMessage } from './grpc-status.js';
+
+const { NGHTTP2_REFUSED_STREAM, NGHTTP2_FLAG_END_STREAM } = http2.constants;
+const PATH = '/fixture.echo.Echo/Unary';
+const GRPC_HEADERS = {
+  ':method': 'POST',
+  ':path': PATH,
+  'content-type': 'application/grpc',
+  te: 'trailers',
+};
+
+interface RawBackend extends Omit<BackendAddress, 'port'> {
+  port: number;
+  streams: { headers: IncomingHttpHeaders; body: Buffer }[];
+  sessions: ServerHttp2Session[];
+  closedSessions: number;
+}
+
+/** A raw HTTP/2 backend; `onStream` answers each stream (default: a gRPC echo once the request ends). */
+async function startRawBackend(
+  id: string,
+  onStream?: (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, backend: RawBackend) => void,
+): Promise<RawBackend> {
+  const server = http2.createServer();
+  const backend: RawBackend = {
+    id,
+    host: '127.0.0.1',
+    port: 0,
+    streams: [],
+    sessions: [],
+    closedSessions: 0,
+  };
+  server.on('session', (session: ServerHttp2Session) => {
+    backend.sessions.push(session);
+    session.on('close', () => backend.closedSessions++);
+    session.on('error', () => {});
+  });
+  server.on('stream', (stream, headers) => {
+    stream.on('error', () => {});
+    if (onStream) return onStream(stream, headers, backend);
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      const body = Buffer.concat(chunks);
+      backend.streams.push({ headers, body });
+      stream.respond(
+        { ':status': 200, 'content-type': 'application/grpc' },
+        { waitForTrailers: true },
+      );
+      stream.on('wantTrailers', () =>
+        stream.sendTrailers({ 'grpc-status': '0', 'x-served-by': id }),
+      );
+      stream.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  backend.port = (server.address() as net.AddressInfo).port;
+  onTestFinished(async () => {
+    for (const session of backend.sessions) session.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return backend;
+}
+
+class RecordingRouter implements StreamRouter {
+  readonly outcomes: { backend: string; outcome: CallOutcome }[] = [];
+  leases = 0;
+  constructor(private readonly backends: BackendAddress[]) {}
+  route(_path: string, exclude: ReadonlySet<string>): RouteChoice {
+    const backend = this.backends.find((candidate) => !exclude.has(candidate.id));
+    if (backend === undefined) return { kind: 'no_backend', message: 'none left' };
+    this.leases++;
+    return {
+      kind: 'backend',
+      lease: { backend, finish: (outcome) => this.outcomes.push({ backend: backend.id, outcome }) },
+    };
+  }
+}
+
+const proxies: { proxy: GrpcProxy; router: RecordingRouter; session: ClientHttp2Session }[] = [];
+
+async function startProxy(backends: BackendAddress[]) {
+  const router = new RecordingRouter(backends);
+  const proxy = new GrpcProxy({ host: '127.0.0.1', port: 0, router });
+  const port = await proxy.listen();
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => {});
+  const harness = { proxy, router, session, port };
+  proxies.push(harness);
+  return harness;
+}
+
+afterEach(async () => {
+  for (const { proxy, router, session } of proxies.splice(0)) {
+    await waitFor(
+      () =>
+        router.outcomes.length === router.leases ||
+        `${router.outcomes.length} of ${router.leases} finished`,
+    );
+    expect(router.outcomes).toHaveLength(router.leases);
+    session.destroy();
+    await proxy.close();
+  }
+});
+
+interface RawAnswer {
+  headers: IncomingHttpHeaders;
+  endedWithHeaders: boolean;
+  body: Buffer;
+  trailers: IncomingHttpHeaders | undefined;
+}
+
+function call(
+  session: ClientHttp2Session,
+  headers: http2.OutgoingHttpHeaders,
+  body?: Buffer,
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request(headers, { endStream: body === undefined });
+    const chunks: Buffer[] = [];
+    let answer: Partial<RawAnswer> = {};
+    stream.on('response', (responseHeaders, flags) => {
+      answer = {
+        headers: responseHeaders,
+        endedWithHeaders: (flags & NGHTTP2_FLAG_END_STREAM) !== 0,
+      };
+    });
+    stream.on('trailers', (trailers) => (answer.trailers = trailers));
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('error', reject);
+    stream.on('close', () => resolve({ ...(answer as RawAnswer), body: Buffer.concat(chunks) }));
+    if (body !== undefined) stream.end(body);
+  });
+}
+
+/** A gRPC length-prefixed message. */
+function frame(payload: Buffer): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(payload.length, 1);
+  return Buffer.concat([header, payload]);
+}
+
+describe('GrpcProxy with raw HTTP/2 peers', () => {
+  it('answers 405 to a method other than POST and 415 to a content type other than gRPC', async () => {
+    const backend = await startRawBackend('b1');
+    const { session, router } = await startProxy([backend]);
+    const get = await call(session, { ':method': 'GET', ':path': PATH });
+    expect(get.headers[':status']).toBe(405);
+    const json = await call(
+      session,
+      { ...GRPC_HEADERS, 'content-type': 'application/json' },
+      Buffer.from('{}'),
+    );
+    expect(json.headers[':status']).toBe(415);
+    expect(router.leases).toBe(0);
+  });
+
+  it('forwards te: trailers, grpc-timeout and pseudo-headers; answers with trailers', async () => {
+    const backend = await startRawBackend('b1');
+    const { session } = await startProxy([backend]);
+    const answer = await call(
+      session,
+      { ...GRPC_HEADERS, 'grpc-timeout': '5S', 'x-custom': 'v', ':authority': 'echo.example' },
+      frame(Buffer.from('abc')),
+    );
+    const seen = backend.streams[0]!.headers;
+    expect(seen).toMatchObject({
+      ':method': 'POST',
+      ':path': PATH,
+      ':scheme': 'http',
+      ':authority': 'echo.example',
+      te: 'trailers',
+      'grpc-timeout': '5S',
+      'x-custom': 'v',
+    });
+    expect(backend.streams[0]!.body).toEqual(frame(Buffer.from('abc')));
+    expect(answer.body).toEqual(frame(Buffer.from('abc')));
+    expect(answer.trailers).toMatchObject({ 'grpc-status': '0', 'x-served-by': 'b1' });
+  });
+
+  it('forwards a trailers-only answer as trailers-only', async () => {
+    const backend = await startRawBackend('b1', (stream) =>
+      stream.respond(
+        {
+          ':status': 200,
+          'content-type': 'application/grpc',
+          'grpc-status': '5',
+          'grpc-message': 'gone%20away',
+        },
+        { endStream: true },
+      ),
+    );
+    const { session, router } = await startProxy([backend]);
+    const answer = await call(session, GRPC_HEADERS, frame(Buffer.from('x')));
+    expect(answer.endedWithHeaders).toBe(true);
+    expect(answer.headers).toMatchObject({ 'grpc-status': '5', 'grpc-message': 'gone%20away' });
+    expect(router.outcomes[0]!.outcome.grpcStatus).toBe(5);
+  });
+
+  it.each([
+    [503, 14],
+    [404, 12],
+    [401, 16],
+    [500, 2],
+  ])('maps a backend HTTP %i to grpc-status %i', async (httpStatus, grpcStatus) => {
+    const backend = await startRawBackend('b1', (stream) =>
+      stream.respond({ ':status': httpStatus }, { endStream: true }),
+    );
+    const { session, router } = await startProxy([backend]);
+    const answer = await call(session, GRPC_HEADERS, frame(Buffer.from('x')));
+    expect(answer.headers[':status']).toBe(200);
+    expect(answer.headers['grpc-status']).toBe(String(grpcStatus));
+    expect(decodeGrpcMessage(String(answer.headers['grpc-message']))).toBe(
+      `backend answered HTTP ${httpStatus}`,
+    );
+    await waitFor(() => router.outcomes.length === 1 || 'lease open');
+    expect(router.outcomes[0]!.outcome).toMatchObject({ grpcStatus, connectFailed: false });
+  });
+
+  it('replays a request the first backend refused (REFUSED_STREAM) on the second', async () => {
+    const refusing = await startRawBackend('refusing', (stream) => {
+      stream.on('data', () => {});
+      stream.on('end', () => stream.close(NGHTTP2_REFUSED_STREAM));
+    });
+    const good = await startRawBackend('good');
+    const { session, router } = await startProxy([refusing, good]);
+    const answer = await call(session, GRPC_HEADERS, frame(Buffer.from('replayed')));
+    expect(answer.body).toEqual(frame(Buffer.from('replayed')));
+    expect(answer.trailers).toMatchObject({ 'x-served-by': 'good' });
+    expect(router.outcomes.map(({ backend, outcome }) => [backend, outcome.connectFailed])).toEqual(
+      [
+        ['refusing', true],
+        ['good', false],
+      ],
+    );
+  });
+
+  it('retries a stream that a GOAWAY left unprocessed', async () => {
+    // The backend answers its first stream, then announces GOAWAY covering only that one.
+    const leaving = await startRawBackend('leaving', (stream, _headers, backend) => {
+      stream.on('data', () => {});
+      if (backend.streams.push({ headers: _headers, body: Buffer.alloc(0) }) === 1) {
+        return stream.respond(
+          { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '0' },
+          { endStream: true },
+        );
+      }
+      stream.session!.goaway(http2.constants.NGHTTP2_NO_ERROR, stream.id! - 2);
+    });
+    const good = await startRawBackend('good');
+    const { session, router } = await startProxy([leaving, good]);
+    await call(session, GRPC_HEADERS, frame(Buffer.from('first')));
+    const answer = await call(session, GRPC_HEADERS, frame(Buffer.from('again')));
+    expect(answer.trailers).toMatchObject({ 'x-served-by': 'good' });
+    expect(answer.body).toEqual(frame(Buffer.from('again')));
+    expect(router.outcomes.map(({ backend, outcome }) => [backend, outcome.connectFailed])).toEqual(
+      [
+        ['leaving', false],
+        ['leaving', true],
+        ['good', false],
+      ],
+    );
+  });
+
+  it('does not retry a backend reset after the request reached it: UNAVAILABLE', async () => {
+    const crashing = await startRawBackend('crashing', (stream) => {
+      stream.on('data', () => {});
+      stream.on('end', () => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
+    });
+    const good = await startRawBackend('good');
+    const { session, router } = await startProxy([crashing, good]);
+    const answer = await call(session, GRPC_HEADERS, frame(Buffer.from('once')));
+    expect(answer.endedWithHeaders).toBe(true);
+    expect(answer.headers['grpc-status']).toBe('14');
+    expect(good.streams).toHaveLength(0);
+    expect(router.outcomes[0]!.outcome).toMatchObject({ grpcStatus: 14, connectFailed: false });
+  });
+
+  it('holds a response the client does not read in the flow-control windows, then delivers it all', async () => {
+    const total = 48 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    let written = 0;
+    let blocked = false;
+    const backend = await startRawBackend('b1', (stream) => {
+      stream.respond(
+        { ':status': 200, 'content-type': 'application/grpc' },
+        { waitForTrailers: true },
+      );
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      const pump = () => {
+        while (written < total) {
+          written += chunk.length;
+          if (!stream.write(chunk)) {
+            blocked = true;
+            return void stream.once('drain', () => ((blocked = false), pump()));
+          }
+        }
+        stream.end();
+      };
+      pump();
+    });
+    const { session } = await startProxy([backend]);
+    const stream = session.request(GRPC_HEADERS);
+    stream.end(frame(Buffer.from('x')));
+    stream.pause();
+    await waitFor(() => blocked || `backend wrote ${written} bytes unblocked`);
+    // Stalled: what the backend could write is bounded by windows and buffers, not the stream size.
+    await holdsFor(() => written < 8 * 1024 * 1024 || `backend wrote ${written} bytes`, 300);
+    let received = 0;
+    stream.on('data', (data: Buffer) => (received += data.length));
+    const trailers = new Promise<IncomingHttpHeaders>((resolve) => stream.on('trailers', resolve));
+    stream.resume();
+    expect((await trailers)['grpc-status']).toBe('0');
+    expect(received).toBe(total);
+  });
+
+  it('holds a request the backend does not read in the flow-control windows', async () => {
+    let paused: ServerHttp2Stream | undefined;
+    let received = 0;
+    const backend = await startRawBackend('b1', (stream) => {
+      paused = stream;
+      stream.pause();
+      stream.on('end', () => {
+        stream.respond(
+          { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '0' },
+          { endStream: true },
+        );
+      });
+    });
+    const { session } = await startProxy([backend]);
+    const stream = session.request(GRPC_HEADERS);
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    const total = 48 * 1024 * 1024;
+    let sent = 0;
+    let blocked = false;
+    const pump = () => {
+      while (sent < total) {
+        sent += chunk.length;
+        if (!stream.write(chunk)) {
+          blocked = true;
+          return void stream.once('drain', () => ((blocked = false), pump()));
+        }
+      }
+      stream.end();
+    };
+    pump();
+    await waitFor(() => (blocked && paused !== undefined) || `client sent ${sent} bytes unblocked`);
+    await holdsFor(() => sent < 8 * 1024 * 1024 || `client sent ${sent} bytes`, 300);
+    paused!.on('data', (data: Buffer) => (received += data.length));
+    paused!.resume();
+    const answer = await new Promise<IncomingHttpHeaders>((resolve) =>
+      stream.on('response', resolve),
+    );
+    expect(answer['grpc-status']).toBe('0');
+    expect(received).toBe(total);
+  });
+
+  it('keeps one session per backend and closes it gracefully on forgetBackend', async () => {
+    let hold: ServerHttp2Stream | undefined;
+    const backend = await startRawBackend('b1', (stream, headers) => {
+      if (headers['x-hold'] === '1') return void (hold = stream);
+      stream.respond(
+        { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '0' },
+        { endStream: true },
+      );
+    });
+    const { session, proxy } = await startProxy([backend]);
+    await call(session, GRPC_HEADERS, frame(Buffer.from('1')));
+    await call(session, GRPC_HEADERS, frame(Buffer.from('2')));
+    expect(backend.sessions).toHaveLength(1);
+    const held = call(session, { ...GRPC_HEADERS, 'x-hold': '1' }, frame(Buffer.from('3')));
+    await waitFor(() => hold !== undefined || 'backend has not got the held stream');
+    proxy.forgetBackend('b1');
+    // The stream in flight finishes on the old session; the next call opens a new one.
+    await call(session, GRPC_HEADERS, frame(Buffer.from('4')));
+    expect(backend.sessions).toHaveLength(2);
+    expect(backend.closedSessions).toBe(0);
+    hold!.respond(
+      { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '0' },
+      { endStream: true },
+    );
+    expect((await held).headers['grpc-status']).toBe('0');
+    await waitFor(() => backend.closedSessions === 1 || 'old session still open');
+  });
+
+  it('forwards a request whose HEADERS end the stream (no body)', async () => {
+    const backend = await startRawBackend('b1');
+    const { session } = await startProxy([backend]);
+    const answer = await call(session, GRPC_HEADERS);
+    expect(backend.streams[0]!.body.length).toBe(0);
+    expect(answer.trailers).toMatchObject({ 'grpc-status': '0', 'x-served-by': 'b1' });
+  });
+
+  it('answers INTERNAL and warns when the router throws', async () => {
+    const warnings: string[] = [];
+    const proxy = new GrpcProxy({
+      host: '127.0.0.1',
+      port: 0,
+      router: {
+        route: () => {
+          throw new Error('pool exploded');
+        },
+      },
+      onWarning: (message) => warnings.push(message),
+    });
+    const port = await proxy.listen();
+    onTestFinished(() => proxy.close());
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    onTestFinished(() => void session.destroy());
+    const answer = await call(session, GRPC_HEADERS, frame(Buffer.from('x')));
+    expect(answer.headers['grpc-status']).toBe('13');
+    await call(session, GRPC_HEADERS, frame(Buffer.from('y')));
+    expect(warnings).toEqual(['router failed: pool exploded']); // once, not per call
+  });
+
+  it('close(graceMs) lets a call in flight finish before closing', async () => {
+    let hold: ServerHttp2Stream | undefined;
+    const backend = await startRawBackend('b1', (stream) => {
+      stream.on('data', () => {});
+      hold = stream;
+    });
+    const { session, proxy } = await startProxy([backend]);
+    const answer = call(session, GRPC_HEADERS, frame(Buffer.from('slow')));
+    await waitFor(() => hold !== undefined || 'backend has not got the stream');
+    let closed = false;
+    let goaway = false;
+    session.once('goaway', () => (goaway = true));
+    const closing = proxy.close(10_000).then(() => (closed = true));
+    await waitFor(() => goaway || 'no GOAWAY yet');
+    expect(closed).toBe(false);
+    expect(hold!.destroyed).toBe(false);
+    hold!.respond(
+      { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '0' },
+      { endStream: true },
+    );
+    expect((await answer).headers['grpc-status']).toBe('0');
+    await closing;
+  });
+
+  it('rejects listen() with the OS error when the port is taken', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => void taken.close());
+    const port = (taken.address() as net.AddressInfo).port;
+    const proxy = new GrpcProxy({ host: '127.0.0.1', port, router: new RecordingRouter([]) });
+    await expect(proxy.listen()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await proxy.close();
+  });
+});
