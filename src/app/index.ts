@@ -2,7 +2,13 @@
  * The application facade: the use cases every edge calls. Edges never reach into core directly.
  */
 import type { Supervisor, SupervisorEvent } from '../core/index.js';
+import { scalePolicy } from '../services/scaler/index.js';
 import type { Clock } from '../shared/index.js';
+import {
+  BalancerUseCases,
+  type AutoscaleSource,
+  type BalancerSource,
+} from './balancer-use-cases.js';
 import { DaemonUseCases, type DaemonControl } from './daemon-use-cases.js';
 import { LogUseCases } from './log-use-cases.js';
 import { MetricsUseCases, type MetricsSource } from './metrics-use-cases.js';
@@ -27,6 +33,10 @@ export interface AppOptions {
   metrics?: MetricsSource | undefined;
   /** `metrics.prometheus`: whether GET /metrics answers. */
   prometheus?: boolean | undefined;
+  /** The gRPC load balancers, when configured. */
+  balancers?: BalancerSource | undefined;
+  /** The autoscaler, when a process has scaling enabled. */
+  autoscaler?: AutoscaleSource | undefined;
 }
 
 export interface App {
@@ -38,6 +48,8 @@ export interface App {
   /** gRPC services of the instances by reflection, and JSON calls of their methods. */
   registry: RegistryUseCases;
   metrics: MetricsUseCases;
+  /** Load balancers (routes, backends, stats) and autoscaler decisions. */
+  balancers: BalancerUseCases;
   /** Supervisor events (lifecycle, health, scale) for streams. */
   subscribe(listener: (event: SupervisorEvent) => void): () => void;
 }
@@ -75,6 +87,12 @@ export function createApp(options: AppOptions): App {
       clock: options.clock,
       baseUrl: () => liveTunnelUrl(tunnel.status()) ?? options.apiUrl?.(),
     }),
+    balancers: new BalancerUseCases(
+      options.supervisor,
+      options.balancers,
+      options.autoscaler,
+      (name) => scalePolicy(options.supervisor.program(name).config.scaling),
+    ),
     subscribe: (listener) => options.supervisor.events.subscribe(listener),
   };
 }
@@ -93,3 +111,10 @@ export type {
   MetricsFrame,
   RangeInput,
 } from './metrics-use-cases.js';
+export type {
+  AutoscaleSource,
+  AutoscaleView,
+  BalancerSource,
+  BalancerUseCases,
+  BalancerView,
+} from './balancer-use-cases.js';

@@ -4,7 +4,6 @@
  * gRPC-Web) -> native gRPC listener -> adopt/start instances. Shutdown: stop every instance in
  * parallel, close both API ports, release the lock.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuthPolicy } from '../api/auth/index.js';
 import { rpcHttpMount, startGrpcServer, type RunningGrpcServer } from '../api/grpc/index.js';
@@ -20,17 +19,15 @@ import {
 import {
   createDaemonLogger,
   currentPlatform,
-  DaemonError,
-  errnoCode,
   apiUrl,
   isLoopbackHost,
   systemClock,
   type Logger,
 } from '../shared/index.js';
-import { ensureServerCertificate } from '../services/certs/index.js';
 import { logEvent } from './event-log.js';
 import { buildServices, type Services } from './services.js';
 import { onSignals, reloadSignals, shutdownSignals } from './signals.js';
+import { readTlsFiles } from './tls-files.js';
 import { VERSION } from './version.js';
 
 export interface RunDaemonOptions {
@@ -122,6 +119,8 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     tunnel: services.tunnel,
     metrics: services.metrics,
     prometheus: config.metrics.prometheus,
+    balancers: services.balancers,
+    autoscaler: services.scaler,
     apiUrl: () =>
       server
         ? apiUrl(config.server.tls ? 'https' : 'http', config.server.host, server.port)
@@ -158,7 +157,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   };
   const rpc = { app, config: () => supervisor.currentConfig(), auth, onInternalError };
   try {
-    const tls = await readServerTls(config);
+    const tls = await readTlsFiles(config, config.server.tls, 'server.tls');
     server = await listen(buildRestApi({ app, auth, onInternalError, browser }), {
       host: config.server.host,
       port: config.server.port,
@@ -172,7 +171,9 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       port: config.server.grpc_port,
       tls,
     });
+    await services.listen();
   } catch (error) {
+    await grpcServer?.close();
     await server?.close();
     unsubscribeLog();
     lock.release();
@@ -214,6 +215,16 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     {
       api: url,
       grpc: hostPort(config.server.host, grpcServer.port),
+      ...(services.balancers
+        ? {
+            balancers: Object.fromEntries(
+              [...services.balancers.ports()].map(([name, port]) => [
+                name,
+                hostPort(config.server.host, port),
+              ]),
+            ),
+          }
+        : {}),
       pid: process.pid,
       version: VERSION,
       config: config.source,
@@ -274,39 +285,4 @@ function hostOf(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The API's TLS certificate and key: server.tls.cert_file/key_file, or with `auto: true` a
- * self-signed certificate generated (and reused until due) in paths.certs.
- */
-async function readServerTls(config: Config): Promise<{ cert: string; key: string } | undefined> {
-  const tls = config.server.tls;
-  if (!tls) return undefined;
-  if (tls.cert_file === undefined || tls.key_file === undefined) {
-    const generated = await ensureServerCertificate(
-      config.paths.certs,
-      config.certificates,
-      systemClock.now(),
-    );
-    return {
-      cert: await readFile(generated.certFile, 'utf8'),
-      key: await readFile(generated.keyFile, 'utf8'),
-    };
-  }
-  const read = async (file: string, key: string): Promise<string> => {
-    try {
-      return await readFile(file, 'utf8');
-    } catch (error) {
-      throw new DaemonError(
-        'config_invalid',
-        `${config.source}: server.tls.${key}: cannot read ${file} (${errnoCode(error) ?? (error as Error).message})`,
-        { cause: error },
-      );
-    }
-  };
-  return {
-    cert: await read(tls.cert_file, 'cert_file'),
-    key: await read(tls.key_file, 'key_file'),
-  };
 }

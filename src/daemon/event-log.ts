@@ -55,10 +55,27 @@ export function logEvent(logger: Logger, event: SupervisorEvent): void {
       logger.warn(where, message);
       return;
     }
+    case 'balancer.backend': {
+      const { message, ...rest } = fields as typeof fields & { message: string };
+      // An ejection, or a drain that gave up with calls still in flight, needs a look.
+      const trouble =
+        event.change === 'ejected' || (event.change === 'drained' && /timed out/.test(message));
+      logger[trouble ? 'warn' : 'info'](rest, message);
+      return;
+    }
     case 'tunnel.state':
     case 'process.certificate': {
       const { message, ...rest } = fields as typeof fields & { message: string };
       logger.info(rest, message);
+      return;
+    }
+    case 'process.autoscale': {
+      // Holds are recorded for the API; the log gets the actions.
+      if (event.action === 'none') return;
+      logger.info(
+        { process: event.process, from: event.from, to: event.to },
+        `autoscale ${event.process}: ${event.reason}`,
+      );
       return;
     }
     case 'instance.secrets': {

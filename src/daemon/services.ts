@@ -8,13 +8,17 @@ import type { TunnelToken } from '../api/auth/index.js';
 import type { TunnelStatusSource } from '../app/index.js';
 import type { Config } from '../config/index.js';
 import type { LifecycleHook, ServiceEventBody, Supervisor } from '../core/index.js';
+import { BalancerService } from '../services/balancer/index.js';
 import { CertRenewer, certificatePaths, createCertificatesHook } from '../services/certs/index.js';
 import { MetricsService } from '../services/metrics/index.js';
+import { ScalerLoop, scalePolicy } from '../services/scaler/index.js';
 import { SecretsService, secretsHook } from '../services/secrets/index.js';
 import { tunnelHook, type IdentifyProcess } from '../services/tunnel/index.js';
 import type { Clock, Platform } from '../shared/index.js';
 import { CertificateRestarts } from './certificate-restarts.js';
 import { DaemonTunnel } from './daemon-tunnel.js';
+import { scaleSignals } from './scale-signals.js';
+import { readTlsFiles } from './tls-files.js';
 import { secretsWorkerClient, tunnelWorkerClient } from './worker-clients.js';
 
 export interface ServicesOptions {
@@ -34,6 +38,12 @@ export interface Services {
   tunnel: (TunnelStatusSource & TunnelToken & { url(): string | undefined }) | undefined;
   /** Samples instances, the host and the daemon; the history and the Prometheus text. */
   metrics: MetricsService;
+  /** The gRPC load balancers, when the config has any. */
+  balancers: BalancerService | undefined;
+  /** The autoscaler (it scales the processes whose config enables scaling, at each tick). */
+  scaler: ScalerLoop;
+  /** Opens the balancers' listeners; rejects when one cannot listen (the daemon does not start). */
+  listen(): Promise<void>;
   /** Starts what runs beside the supervisor (metrics, renewal, tunnel) once the API listens. */
   start(supervisor: Supervisor, apiPort: number): Promise<void>;
   stop(): Promise<void>;
@@ -67,12 +77,79 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
     : undefined;
   if (tunnel) hooks.push(tunnelHook(tunnel));
 
+  const balancers =
+    config.load_balancers.length > 0
+      ? new BalancerService({
+          balancers: config.load_balancers,
+          host: config.server.host,
+          clock,
+          tls: (balancer) =>
+            readTlsFiles(
+              config,
+              balancer.tls,
+              `load_balancers[${config.load_balancers.indexOf(balancer)}].tls`,
+            ),
+          report,
+        })
+      : undefined;
+  // Drain before the other stop hooks: calls in flight finish while the instance still has its
+  // secrets, certificate and tunnel registration.
+  if (balancers) hooks.unshift(balancers.hook);
+
   const metrics = new MetricsService({
     config: config.metrics,
     dataDir: config.paths.data,
     clock,
     platform: options.platform,
     warn: (message) => report('', { type: 'daemon.warning', message }),
+    prometheusFamilies: balancers
+      ? [
+          async (registry) =>
+            (await import('../services/balancer/prometheus/index.js')).registerBalancerMetrics(
+              registry,
+              balancers,
+            ),
+        ]
+      : [],
+  });
+
+  // Always there (idle without targets), so enabling scaling by a config reload takes effect.
+  const scaler = new ScalerLoop({
+    clock,
+    intervalMs: Math.max(config.metrics.interval, 1000),
+    targets: () =>
+      (supervisor?.list() ?? [])
+        .filter((p) => p.config.scaling.enabled)
+        .map((p) => ({
+          name: p.name,
+          policy: scalePolicy(p.config.scaling),
+          current: p.active().length,
+          ready: p.ready().length,
+          busy: p.currentOperation !== undefined || supervisor?.isClosing === true,
+        })),
+    signals: (name) =>
+      scaleSignals(
+        {
+          supervisor: supervisor!,
+          latestTick: () => metrics.latest(),
+          metricsIntervalMs: config.metrics.interval,
+          processLoad: (process) => balancers?.processLoad(process),
+        },
+        name,
+        clock.now(),
+      ),
+    apply: (name, decision) => supervisor!.program(name).autoscale(decision.to, decision.reason),
+    onDecision: (name, decision) =>
+      report(name, {
+        type: 'process.autoscale',
+        action: decision.action,
+        from: decision.from,
+        to: decision.to,
+        recommended: decision.recommended,
+        held: decision.held,
+        reason: decision.reason,
+        signals: decision.signals,
+      }),
   });
 
   let stopped = false;
@@ -85,10 +162,17 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
       : undefined,
     tunnel,
     metrics,
+    balancers,
+    scaler,
+    listen: async () => {
+      await balancers?.listen();
+    },
     async start(started, apiPort) {
       if (stopped) return;
       supervisor = started;
       await metrics.start(started);
+      balancers?.start(started);
+      scaler.start();
       // Beside the supervisor's boot, not before it: a slow worker must not hold up the other
       // processes; the boot's own starts share this login (one generation per process).
       void secrets.prepare(started.currentConfig().processes, (name, message) =>
@@ -122,10 +206,12 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
     },
     async stop() {
       stopped = true;
+      scaler.stop();
       metrics.stop();
       renewer?.stop();
       restarts?.stop();
-      await tunnel?.stop();
+      // No new calls through the balancers (GOAWAY); instances stop after this.
+      await Promise.all([tunnel?.stop(), balancers?.close()]);
     },
   };
 }

@@ -65,3 +65,46 @@ describe('the quickstart (npm start)', () => {
     expect(await daemon.exitCode).toBe(0);
   });
 });
+
+describe('the load-balancer example (examples/load-balancer.yaml)', () => {
+  it('serves the demo service through its balancer, spreading calls over both instances', async () => {
+    const dir = tempDir();
+    const daemon = await startDaemon(dir, join(ROOT, 'examples', 'load-balancer.yaml'), {
+      env: { GOWINPROC_PORT: '0', GOWINPROC_GRPC_PORT: '0', GOWINPROC_LB_PORT: '0' },
+    });
+    let port = 0;
+    await waitFor(
+      async () => {
+        const { json } = await daemon.api<{
+          port: number;
+          backends: Array<{ state: string }>;
+        }>('GET', '/api/v1/balancers/greeter_lb');
+        port = json.port;
+        const ready = json.backends.filter((b) => b.state === 'ready').length;
+        return ready === 2 || `${ready} ready backends`;
+      },
+      { timeoutMs: 20_000 },
+    );
+    const client = greeter(port);
+    const servedBy = new Set<string>();
+    for (let n = 0; n < 4; n++) {
+      const reply = await new Promise<{ message: string; instance_id: string }>((resolve, reject) =>
+        client.SayHello({ name: 'lb' }, (error, value) => (error ? reject(error) : resolve(value))),
+      );
+      expect(reply.message).toBe('Hello, lb!');
+      servedBy.add(reply.instance_id);
+    }
+    client.close();
+    expect(servedBy.size).toBe(2);
+    const autoscale = await daemon.api<{ enabled: boolean; policy: { targets: object } }>(
+      'GET',
+      '/api/v1/processes/greeter_service/autoscale',
+    );
+    expect(autoscale.json).toMatchObject({
+      enabled: true,
+      policy: { targets: { cpuPercent: 70, rpsPerInstance: 500 } },
+    });
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exitCode).toBe(0);
+  });
+});

@@ -7,6 +7,7 @@ import { daemonRoutes } from './routes/daemon-routes.js';
 import { docRoutes } from './routes/doc-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { logRoutes } from './routes/log-routes.js';
+import { balancerRoutes } from './routes/balancer-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { pendingRoutes } from './routes/pending-routes.js';
 import { processRoutes } from './routes/process-routes.js';
@@ -28,6 +29,7 @@ export function restRoutes(app: App): RouteSpec[] {
     ...logRoutes(app),
     ...eventRoutes(app),
     ...metricsRoutes(app),
+    ...balancerRoutes(app),
     ...pendingRoutes(app),
     ...registryRoutes(app),
   ];

@@ -36,6 +36,11 @@ export interface MetricsServiceOptions {
   warn: (message: string) => void;
   /** A monotonic clock in ms for the timer's lateness (default performance.now). */
   monotonic?: () => number;
+  /**
+   * Families other services add to the Prometheus registry (the balancers), called once when
+   * the exporter is created at the first scrape; each may import prom-client itself.
+   */
+  prometheusFamilies?: ReadonlyArray<(registry: PrometheusExporter['registry']) => Promise<void>>;
   /** Seams for tests; by default the OS readers of `platform` and SQLite in dataDir. */
   reader?: ProcessTreeReader;
   hostReader?: HostReader;
@@ -142,13 +147,15 @@ export class MetricsService {
 
   /** The Prometheus text; prom-client loads on the first scrape, not at daemon start. */
   async prometheus(): Promise<{ contentType: string; body: string }> {
-    this.exporter ??= import('./prometheus/index.js').then(({ createPrometheusExporter }) =>
-      createPrometheusExporter({
+    this.exporter ??= import('./prometheus/index.js').then(async ({ createPrometheusExporter }) => {
+      const exporter = createPrometheusExporter({
         tick: () => this.latest(),
         instances: () => this.instanceStates(),
         dataDir: this.options.dataDir,
-      }),
-    );
+      });
+      for (const add of this.options.prometheusFamilies ?? []) await add(exporter.registry);
+      return exporter;
+    });
     const exporter = await this.exporter;
     return { contentType: exporter.contentType, body: await exporter.render() };
   }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { App, ProcessDetail } from '../../../app/index.js';
 import { systemClock, type Clock } from '../../../shared/index.js';
 import { route, sse, type SseEvent } from '../route.js';
+import { balancersFrameSchema } from './balancer-schemas.js';
 import { metricsFrameSchema } from './metrics-schemas.js';
 
 type SupervisorEventView = ProcessDetail['events'][number];
@@ -26,6 +27,8 @@ export const EVENT_TYPES = [
   'process.scaled',
   'process.restart',
   'process.config',
+  'process.autoscale',
+  'balancer.backend',
   'tunnel.state',
   'daemon.warning',
 ] as const satisfies readonly SupervisorEventView['type'][];
@@ -60,7 +63,7 @@ export const eventsQuery = z
       .meta({ description: "Only this process's events (404 when no such process)" }),
     metrics: z.enum(['0', '1', 'true', 'false']).optional().meta({
       description:
-        'metrics=1 adds a `metrics` event at every sample (metrics.interval): the instances (of `process` when given), the host and the daemon, for live charts. A slow reader gets only the latest.',
+        "metrics=1 adds a `metrics` event at every sample (metrics.interval): the instances (of `process` when given), the host and the daemon, for live charts; and, when load balancers are configured, a `balancers` event with each balancer's routes and backends and their call stats (those routing to `process` when given). A slow reader gets only the latest of each.",
     }),
   })
   .strict();
@@ -91,6 +94,7 @@ export function eventRoutes(app: App, options: EventStreamOptions = {}) {
         ...Object.fromEntries(EVENT_TYPES.map((type) => [type, supervisorEventSchema])),
         dropped: droppedEventSchema,
         metrics: metricsFrameSchema,
+        balancers: balancersFrameSchema,
       },
       handler: ({ query, signal }) => {
         // An unknown name is a 404 now, not a stream that stays silent forever.
@@ -120,6 +124,7 @@ function streamEvents(
   const queue: SupervisorEventView[] = [];
   // Only the newest sample matters to a chart: a newer one replaces one not yet sent.
   let metricsFrame: SseEvent | undefined;
+  let balancersFrame: SseEvent | undefined;
   let dropped = 0;
   let heartbeatDue = false;
   let wake: (() => void) | undefined;
@@ -141,6 +146,17 @@ function streamEvents(
   const unsubscribeMetrics = withMetrics
     ? app.metrics.subscribe((frame) => {
         metricsFrame = { event: 'metrics', data: JSON.stringify(frame) };
+        const balancers = app.balancers
+          .list()
+          .filter(
+            (b) =>
+              process === undefined || b.routes.some((r) => r.target_processes.includes(process)),
+          );
+        if (balancers.length > 0)
+          balancersFrame = {
+            event: 'balancers',
+            data: JSON.stringify({ time: frame.time, balancers }),
+          };
         notify();
       }, process)
     : () => undefined;
@@ -179,6 +195,12 @@ function streamEvents(
         if (metricsFrame) {
           const frame = metricsFrame;
           metricsFrame = undefined;
+          yield frame;
+          continue;
+        }
+        if (balancersFrame) {
+          const frame = balancersFrame;
+          balancersFrame = undefined;
           yield frame;
           continue;
         }
