@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 
 export const USAGE = `usage: npm run bench -- [options]
   --quick               small trial: 5 crashes, 10 s settle, sizes 1,10,20, 20 instances, 1 repeat,
-                        S3 20 instances for 20 s
+                        S3 20 instances for 20 s, S6 3 s windows after 1 s warm-up
   --crashes N           S1 crashes per manager (default 50)
   --settle S            S2 seconds to settle before reading RSS (default 60)
   --sizes A,B,C         S2 child counts (default 1,50,200)
@@ -11,7 +11,12 @@ export const USAGE = `usage: npm run bench -- [options]
   --repeats N           S4 repeats per manager (default 3)
   --s3-sizes A,B        S3 instance counts (default 50,200)
   --s3-duration S       S3 measurement window in seconds (default 120)
-  --only LIST           scenarios to run: s1,s2,s3,s4 (default all)
+  --s6-duration S       S6 measured seconds per target and concurrency (default 10)
+  --s6-warmup S         S6 seconds of load before each window (default 2)
+  --s6-concurrency LIST S6 closed-loop concurrencies (default 1,32,128)
+  --s6-workers N        S6 client threads (default 1)
+  --nginx-workers N     S6 nginx worker_processes: a number or auto (default 1)
+  --only LIST           scenarios to run: s1,s2,s3,s4,s6,s7 (default all)
   --managers LIST       gowinproc,pm2,supervisord (default all)
   --pm2-prefix DIR      reuse an npm prefix that already holds pm2 (default: install into the run's temp dir)
   --keep                keep the run's temp directory (configs, logs) for inspection
@@ -26,6 +31,8 @@ const DEFAULTS = {
   repeats: 3,
   s3Sizes: [50, 200],
   s3Duration: 120,
+  s6Duration: 10,
+  s6Warmup: 2,
 };
 const QUICK = {
   crashes: 5,
@@ -35,8 +42,10 @@ const QUICK = {
   repeats: 1,
   s3Sizes: [20],
   s3Duration: 20,
+  s6Duration: 3,
+  s6Warmup: 1,
 };
-const SCENARIOS = ['s1', 's2', 's3', 's4'];
+const SCENARIOS = ['s1', 's2', 's3', 's4', 's6', 's7'];
 
 const list = (value) =>
   value
@@ -63,6 +72,11 @@ export function parseOptions(argv) {
       repeats: { type: 'string' },
       's3-sizes': { type: 'string' },
       's3-duration': { type: 'string' },
+      's6-duration': { type: 'string' },
+      's6-warmup': { type: 'string' },
+      's6-concurrency': { type: 'string' },
+      's6-workers': { type: 'string' },
+      'nginx-workers': { type: 'string' },
       only: { type: 'string' },
       managers: { type: 'string' },
       'pm2-prefix': { type: 'string' },
@@ -87,6 +101,22 @@ export function parseOptions(argv) {
     s3Duration: values['s3-duration']
       ? positiveInt('s3-duration', values['s3-duration'], 5)
       : base.s3Duration,
+    s6Duration: values['s6-duration']
+      ? positiveInt('s6-duration', values['s6-duration'])
+      : base.s6Duration,
+    s6Warmup: values['s6-warmup']
+      ? positiveInt('s6-warmup', values['s6-warmup'], 0)
+      : base.s6Warmup,
+    s6Concurrency: values['s6-concurrency']
+      ? list(values['s6-concurrency']).map((s) => positiveInt('s6-concurrency', s))
+      : [1, 32, 128],
+    s6Workers: values['s6-workers'] ? positiveInt('s6-workers', values['s6-workers']) : 1,
+    nginxWorkers:
+      values['nginx-workers'] === 'auto'
+        ? 'auto'
+        : values['nginx-workers']
+          ? positiveInt('nginx-workers', values['nginx-workers'])
+          : 1,
     only: values.only ? list(values.only).map((s) => s.toLowerCase()) : [...SCENARIOS],
     managers: values.managers
       ? list(values.managers).map((s) => s.toLowerCase())
