@@ -6,7 +6,8 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { run, which } from './exec.mjs';
+import { aptInstall } from './apt.mjs';
+import { run } from './exec.mjs';
 import { onCleanup } from './cleanup.mjs';
 import { progress } from './log.mjs';
 import { waitExit } from './procs.mjs';
@@ -14,40 +15,13 @@ import { tcpProbe } from './net.mjs';
 
 export const NGINX = '/usr/sbin/nginx';
 
-async function aptInstall() {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0)
-    return 'nginx is not installed and apt-get needs root';
-  if (!(await which('apt-get'))) return 'nginx is not installed and there is no apt-get';
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  // The bench needs only the binary. (On a host with an init system the package also starts
-  // Debian's own nginx on :80; the bench leaves that one alone: it runs its own prefix and port.)
-  const install = ['apt-get', 'install', '-y', '--no-install-recommends', 'nginx-light'];
-  progress(`nginx not found: running ${install.join(' ')}`);
-  let result = await run(install, { env, timeoutMs: 600_000 }).catch((e) => ({
-    code: -1,
-    stderr: e.message,
-  }));
-  if (result.code !== 0) {
-    progress('apt-get install failed; running apt-get update, then trying again');
-    await run(['apt-get', 'update'], { env, timeoutMs: 600_000 }).catch(() => null);
-    result = await run(install, { env, timeoutMs: 600_000 }).catch((e) => ({
-      code: -1,
-      stderr: e.message,
-    }));
-  }
-  if (result.code !== 0)
-    return `apt-get install nginx-light failed: ${String(result.stderr).trim().split('\n').pop()}`;
-  progress('apt-get installed nginx-light');
-  return null;
-}
-
 /**
  * Makes sure nginx is there (installing it when absent); resolves { version } or
  * { unavailable: reason }.
  */
 export async function prepareNginx() {
   if (!existsSync(NGINX)) {
-    const problem = await aptInstall();
+    const problem = await aptInstall('nginx-light', { what: 'nginx', noRecommends: true });
     if (problem) return { unavailable: problem };
     if (!existsSync(NGINX))
       return { unavailable: `apt-get installed nginx-light but ${NGINX} is missing` };

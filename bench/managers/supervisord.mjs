@@ -5,6 +5,7 @@
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { aptInstall } from '../lib/apt.mjs';
 import { run, runChecked, which } from '../lib/exec.mjs';
 import { onCleanup } from '../lib/cleanup.mjs';
 import { progress } from '../lib/log.mjs';
@@ -51,31 +52,6 @@ killasgroup=true
 `;
 }
 
-async function aptInstall() {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0)
-    return 'supervisord is not installed and apt-get needs root';
-  if (!(await which('apt-get'))) return 'supervisord is not installed and there is no apt-get';
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = ['apt-get', 'install', '-y', 'supervisor'];
-  progress(`supervisord not found: running ${install.join(' ')}`);
-  let result = await run(install, { env, timeoutMs: 600_000 }).catch((e) => ({
-    code: -1,
-    stderr: e.message,
-  }));
-  if (result.code !== 0) {
-    progress('apt-get install failed; running apt-get update, then trying again');
-    await run(['apt-get', 'update'], { env, timeoutMs: 600_000 }).catch(() => null);
-    result = await run(install, { env, timeoutMs: 600_000 }).catch((e) => ({
-      code: -1,
-      stderr: e.message,
-    }));
-  }
-  if (result.code !== 0)
-    return `apt-get install supervisor failed: ${String(result.stderr).trim().split('\n').pop()}`;
-  progress('apt-get installed supervisor');
-  return null;
-}
-
 export const supervisord = {
   id: 'supervisord',
   label: 'supervisord',
@@ -88,7 +64,7 @@ export const supervisord = {
     let bin = await which('supervisord');
     if (bin) progress(`supervisord found at ${bin}: no install needed`);
     else {
-      const failure = await aptInstall();
+      const failure = await aptInstall('supervisor', { what: 'supervisord' });
       if (failure) {
         this.unavailable = failure;
         return;
