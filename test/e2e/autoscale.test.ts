@@ -6,12 +6,11 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { portRange, startDaemon, writeConfig } from '../helpers/daemon.js';
+import { startBalancedDaemon } from '../helpers/balanced-daemon.js';
+import { portRange } from '../helpers/daemon.js';
 import { eventStream } from '../helpers/event-stream.js';
 import { closedLoop, echoClient } from '../helpers/echo-client.js';
-import { freePort } from '../helpers/free-port.js';
 import { fixture } from '../helpers/paths.js';
-import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 interface AutoscaleJson {
@@ -30,13 +29,8 @@ interface AutoscaleJson {
 
 describe('autoscaling a real daemon', () => {
   it('scales out under load and back in when it stops, losing no call', async () => {
-    const dir = tempDir();
-    const lbPort = await freePort();
-    const daemon = await startDaemon(
-      dir,
-      writeConfig(
-        dir,
-        `server: { port: 0, grpc_port: 0 }
+    const { daemon, target: balancer } = await startBalancedDaemon(
+      `server: { port: 0, grpc_port: 0 }
 processes:
   - name: api
     binary_path: ${fixture('echo-service.mjs')}
@@ -56,10 +50,9 @@ processes:
       scale_down_stabilization: 2s
 load_balancers:
   - name: lb
-    listen_port: ${lbPort}
+    listen_port: 0
     routes: [{ methods: ['.*'], target_processes: [api], strategy: least_connections }]
 `,
-      ),
     );
     const events = await eventStream(`${daemon.url}/api/v1/events?process=api`);
     const autoscale = async (): Promise<AutoscaleJson> =>
@@ -75,7 +68,7 @@ load_balancers:
 
     // Eight callers with 50 ms calls: about eight calls in flight on one instance, four times
     // the target; the autoscaler goes to its maximum of three.
-    const client = echoClient(`127.0.0.1:${lbPort}`);
+    const client = echoClient(await balancer('lb'));
     const load = closedLoop(client, 8, { delay_ms: 50 });
     await waitFor(
       async () => {

@@ -8,12 +8,11 @@
 import * as grpc from '@grpc/grpc-js';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
-import { portRange, startDaemon, writeConfig, type DaemonProcess } from '../helpers/daemon.js';
+import { startBalancedDaemon } from '../helpers/balanced-daemon.js';
+import { portRange, type DaemonProcess } from '../helpers/daemon.js';
 import { closedLoop, echoClient, unary, type LoadResult } from '../helpers/echo-client.js';
 import { eventStream } from '../helpers/event-stream.js';
-import { freePort } from '../helpers/free-port.js';
 import { fixture } from '../helpers/paths.js';
-import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const HEALTH = '{ type: grpc, interval: 200ms, timeout: 200ms, retries: 1, start_period: 10s }';
@@ -62,20 +61,15 @@ const okOnly = (result: LoadResult): void => {
 
 describe('the load balancer of a real daemon', () => {
   it('routes the original example shape by method, with round robin and primary', async () => {
-    const dir = tempDir();
     const range = portRange();
-    const lbPort = await freePort();
-    const daemon = await startDaemon(
-      dir,
-      writeConfig(
-        dir,
-        `server: { port: 0, grpc_port: 0 }
+    const { daemon, target: balancer } = await startBalancedDaemon(
+      `server: { port: 0, grpc_port: 0 }
 processes:
 ${echoProcess('catalog_service', 3, range)}
 ${echoProcess('billing_service', 2, range)}
 load_balancers:
   - name: storefront_lb
-    listen_port: ${lbPort}
+    listen_port: 0
     protocol: grpc
     routes:
       - methods:
@@ -89,10 +83,9 @@ load_balancers:
           - billing_service
         strategy: primary
 `,
-      ),
     );
     await readyBackends(daemon, 'storefront_lb', 5);
-    const target = `127.0.0.1:${lbPort}`;
+    const target = await balancer('storefront_lb');
     const events = await eventStream(
       `${daemon.url}/api/v1/events?metrics=1&process=catalog_service`,
     );
@@ -194,24 +187,18 @@ load_balancers:
   });
 
   it('passes streaming calls, deadlines and cancellation through', async () => {
-    const dir = tempDir();
-    const lbPort = await freePort();
-    const daemon = await startDaemon(
-      dir,
-      writeConfig(
-        dir,
-        `server: { port: 0, grpc_port: 0 }
+    const { daemon, target: balancer } = await startBalancedDaemon(
+      `server: { port: 0, grpc_port: 0 }
 processes:
 ${echoProcess('echo', 1, portRange())}
 load_balancers:
   - name: lb
-    listen_port: ${lbPort}
+    listen_port: 0
     routes: [{ methods: ['.*'], target_processes: [echo] }]
 `,
-      ),
     );
     await readyBackends(daemon, 'lb', 1);
-    const client = echoClient(`127.0.0.1:${lbPort}`);
+    const client = echoClient(await balancer('lb'));
 
     const streamed: string[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -277,25 +264,19 @@ load_balancers:
   });
 
   it('loses no call while instances are restarted, scaled in and stopped under load', async () => {
-    const dir = tempDir();
-    const lbPort = await freePort();
-    const daemon = await startDaemon(
-      dir,
-      writeConfig(
-        dir,
-        `server: { port: 0, grpc_port: 0 }
+    const { daemon, target: balancer } = await startBalancedDaemon(
+      `server: { port: 0, grpc_port: 0 }
 processes:
 ${echoProcess('api', 3, portRange(), '    env: { STOP: abrupt }\n')}
 load_balancers:
   - name: lb
-    listen_port: ${lbPort}
+    listen_port: 0
     drain_timeout: 10s
     routes: [{ methods: ['.*'], target_processes: [api], strategy: least_connections }]
 `,
-      ),
     );
     await readyBackends(daemon, 'lb', 3);
-    const client = echoClient(`127.0.0.1:${lbPort}`);
+    const client = echoClient(await balancer('lb'));
     // Calls that take 30 ms, so there are always calls in flight on every instance; the
     // instances exit at once on SIGTERM, so only the drain keeps their calls from failing.
     const load = closedLoop(client, 12, { delay_ms: 30, payload: Buffer.from('x') });
