@@ -72,7 +72,7 @@ export function logEvent(logger: Logger, event: SupervisorEvent): void {
     case 'process.autoscale': {
       // Holds are recorded for the API; the log gets the actions.
       if (event.action === 'none') return;
-      logger.info(
+      logger[event.error === undefined ? 'info' : 'warn'](
         { process: event.process, from: event.from, to: event.to },
         `autoscale ${event.process}: ${event.reason}`,
       );

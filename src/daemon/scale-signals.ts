@@ -23,9 +23,8 @@ export function scaleSignals(sources: ScaleSignalSources, name: string, now: num
   const ready = new Set(program?.ready().map((i) => i.id) ?? []);
   const tick = sources.latestTick();
   if (tick && now - tick.at <= 3 * sources.metricsIntervalMs && ready.size > 0) {
-    // Averages over every ready instance: one without a figure yet (it just became ready) counts
-    // as idle, as HPA counts a pod without metrics when scaling up, so a scale-up that just
-    // happened does not ask for more on the old instances' load alone.
+    // Averages over the ready instances with a figure; those without one yet (just became
+    // ready) are counted for planScale, which treats them as HPA treats pods without metrics.
     let cpuSum = 0;
     let cpuKnown = 0;
     let rssSum = 0;
@@ -39,8 +38,14 @@ export function scaleSignals(sources: ScaleSignalSources, name: string, now: num
       rssSum += sample.rssBytes;
       rssKnown++;
     }
-    if (cpuKnown > 0) signals.cpuPercent = cpuSum / ready.size;
-    if (rssKnown > 0) signals.memoryBytes = rssSum / ready.size;
+    if (cpuKnown > 0) {
+      signals.cpuPercent = cpuSum / cpuKnown;
+      signals.cpuMissing = ready.size - cpuKnown;
+    }
+    if (rssKnown > 0) {
+      signals.memoryBytes = rssSum / rssKnown;
+      signals.memoryMissing = ready.size - rssKnown;
+    }
   }
   const load = sources.processLoad(name);
   if (load) {

@@ -117,15 +117,20 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
   const scaler = new ScalerLoop({
     clock,
     intervalMs: Math.max(config.metrics.interval, 1000),
+    // A process an operator stopped (or scaled to 0) is left alone, as HPA leaves a workload
+    // scaled to zero; `failed` instances are not counted (the action replaces them).
     targets: () =>
       (supervisor?.list() ?? [])
-        .filter((p) => p.config.scaling.enabled)
+        .filter((p) => p.config.scaling.enabled && p.desired > 0)
         .map((p) => ({
           name: p.name,
           policy: scalePolicy(p.config.scaling),
-          current: p.active().length,
+          current: p.active().filter((i) => i.status !== 'failed').length,
           ready: p.ready().length,
-          busy: p.currentOperation !== undefined || supervisor?.isClosing === true,
+          busy:
+            p.currentOperation !== undefined ||
+            supervisor?.isClosing === true ||
+            supervisor?.isReloading === true,
         })),
     signals: (name) =>
       scaleSignals(
@@ -149,6 +154,7 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
         held: decision.held,
         reason: decision.reason,
         signals: decision.signals,
+        ...(decision.error === undefined ? {} : { error: decision.error }),
       }),
   });
 

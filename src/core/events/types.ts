@@ -81,6 +81,8 @@ export type SupervisorEventBody =
       recommended: number;
       held?: string | undefined;
       reason: string;
+      /** Set when applying the action failed (the reason says so too). */
+      error?: string | undefined;
       signals: Array<{
         signal: string;
         observed: number;

@@ -180,6 +180,9 @@ export class Program {
   autoscale(target: number, reason: string): Promise<void> {
     return this.exclusive('autoscale', async () => {
       this.checkBounds(target);
+      // A failed instance gave up and is not counted by the autoscaler: replace it.
+      const failed = this.members.filter((i) => i.status === 'failed');
+      await Promise.all(failed.map((i) => this.retire(i, 'failed; replaced by the autoscaler')));
       await this.converge(target, `autoscale: ${reason}`, true);
       this.desired = target;
       this.deps.onChange();

@@ -145,6 +145,11 @@ export class Supervisor {
     return this.closing;
   }
 
+  /** A config reload is being applied (services should not start operations meanwhile). */
+  get isReloading(): boolean {
+    return this.reloading;
+  }
+
   currentConfig(): Config {
     return this.config;
   }

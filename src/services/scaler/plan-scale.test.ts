@@ -198,6 +198,25 @@ describe('planScale: tolerance', () => {
   });
 });
 
+describe('planScale: ready instances without a figure yet (HPA missing metrics)', () => {
+  it('count as idle when the others point up', () => {
+    // 160 % on the one measured instance of two: as if the other were at 0 %, 80 % on average.
+    const { decision } = plan({ current: 2, metrics: { cpuPercent: 160, cpuMissing: 1 } });
+    expect(decision).toMatchObject({ action: 'none', to: 2, held: 'tolerance' });
+    expect(decision.signals[0]).toMatchObject({ observed: 80, ratio: 1 });
+    // Without the missing one, the same figure asks for four.
+    expect(plan({ current: 2, metrics: { cpuPercent: 160 } }).decision.to).toBe(4);
+  });
+
+  it('count as at the target when the others point down', () => {
+    // 20 % on one of two against 80: (20 + 80) / 2 = 50 %, ceil(2 × 0.625) = 2.
+    const { decision } = plan({ current: 2, metrics: { cpuPercent: 20, cpuMissing: 1 } });
+    expect(decision).toMatchObject({ action: 'none', to: 2 });
+    expect(decision.signals[0]).toMatchObject({ observed: 50 });
+    expect(plan({ current: 2, metrics: { cpuPercent: 20 } }).decision.to).toBe(1);
+  });
+});
+
 describe('planScale: instances that are not ready yet', () => {
   it('count as idle when a signal points up, so a scale-up is not asked for twice', () => {
     // 2 ready at 160 % while 2 more start: spread over 4 it is 80 %, on target

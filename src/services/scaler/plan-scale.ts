@@ -202,11 +202,13 @@ function assessSignals(
   const out: Assessed[] = [];
   const consider = (
     signal: SignalReading['signal'],
-    observed: number | undefined,
+    known: number | undefined,
     target: number | undefined,
+    missing = 0,
   ): void => {
     if (target === undefined || !(target > 0) || !Number.isFinite(target)) return;
-    if (observed === undefined || !Number.isFinite(observed) || observed < 0) return;
+    if (known === undefined || !Number.isFinite(known) || known < 0) return;
+    const observed = withMissing(known, target, missing, ready);
     const ratio = observed / target;
     let desired: number;
     let withinTolerance = false;
@@ -227,11 +229,23 @@ function assessSignals(
       notReadyAsIdle,
     });
   };
-  consider('cpu', metrics.cpuPercent, policy.targets.cpuPercent);
-  consider('memory', metrics.memoryBytes, policy.targets.memoryBytes);
+  consider('cpu', metrics.cpuPercent, policy.targets.cpuPercent, metrics.cpuMissing);
+  consider('memory', metrics.memoryBytes, policy.targets.memoryBytes, metrics.memoryMissing);
   consider('rps', metrics.rpsPerInstance, policy.targets.rpsPerInstance);
   consider('in_flight', metrics.inFlightPerInstance, policy.targets.inFlightPerInstance);
   return out;
+}
+
+/**
+ * The average over every ready instance when `missing` of them have no figure (HPA's rule for
+ * pods without metrics): those count as idle if the others point up, as at the target if down.
+ */
+function withMissing(known: number, target: number, missing: number, ready: number): number {
+  const absent = Math.min(Math.max(0, Math.floor(missing)), ready);
+  const measured = ready - absent;
+  if (absent === 0 || measured <= 0) return known;
+  const assumed = known > target ? 0 : target;
+  return (known * measured + assumed * absent) / ready;
 }
 
 /** The signal asking for the most instances (the first of equals). */

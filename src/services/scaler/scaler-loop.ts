@@ -44,6 +44,8 @@ interface TargetState {
 export class ScalerLoop {
   private readonly states = new Map<string, TargetState>();
   private running: Promise<void> | undefined;
+  /** Actions still running, by process (such a process is not evaluated until it ends). */
+  private readonly applying = new Map<string, Promise<void>>();
   private cancelTimer: CancelTimer | undefined;
   private started = false;
 
@@ -62,8 +64,17 @@ export class ScalerLoop {
     this.cancelTimer = undefined;
   }
 
-  /** One evaluation of every target; joins the running one if there is one. */
-  tick(): Promise<void> {
+  /**
+   * One evaluation of every target (joining the running one if there is one), and then the
+   * actions it started. The loop itself does not wait for actions: a process whose action is
+   * still running (a scale-in waits for drains) is skipped, and the others are evaluated on time.
+   */
+  async tick(): Promise<void> {
+    await this.evaluateOnce();
+    await Promise.all(this.applying.values());
+  }
+
+  private evaluateOnce(): Promise<void> {
     this.running ??= this.evaluate().finally(() => {
       this.running = undefined;
     });
@@ -87,7 +98,7 @@ export class ScalerLoop {
     if (!this.started || this.cancelTimer) return;
     this.cancelTimer = this.deps.clock.setTimeout(() => {
       this.cancelTimer = undefined;
-      void this.tick().finally(() => this.scheduleNext());
+      void this.evaluateOnce().finally(() => this.scheduleNext());
     }, this.deps.intervalMs);
   }
 
@@ -101,9 +112,8 @@ export class ScalerLoop {
     const names = new Set(targets.map((target) => target.name));
     for (const name of this.states.keys()) if (!names.has(name)) this.states.delete(name);
 
-    const applying: Array<Promise<void>> = [];
     for (const target of targets) {
-      if (target.busy) continue;
+      if (target.busy || this.applying.has(target.name)) continue;
       let state = this.states.get(target.name);
       if (!state) {
         state = { history: EMPTY_SCALE_HISTORY, lastDecision: undefined, decisions: [] };
@@ -126,9 +136,14 @@ export class ScalerLoop {
         previous.action !== 'none' ||
         previous.held !== decision.held;
       if (changed) this.report(target.name, state, decision);
-      if (decision.action !== 'none') applying.push(this.apply(target.name, state, decision));
+      if (decision.action !== 'none') {
+        const name = target.name;
+        this.applying.set(
+          name,
+          this.apply(name, state, decision).finally(() => this.applying.delete(name)),
+        );
+      }
     }
-    await Promise.all(applying);
   }
 
   private readSignals(name: string): ScaleSignals {

@@ -5,9 +5,17 @@
 
 /** Observed averages per READY instance; undefined = not known (no sample yet). */
 export interface ScaleSignals {
-  /** Percent of one core. */
+  /** Percent of one core, averaged over the ready instances that have a figure. */
   cpuPercent?: number | undefined;
+  /** Averaged over the ready instances that have a figure. */
   memoryBytes?: number | undefined;
+  /**
+   * Ready instances without a CPU (memory) figure yet, e.g. one that just became ready. As HPA
+   * does with pods without metrics, they count as idle when the signal points up and as at the
+   * target when it points down, so a new instance neither asks for more nor for fewer.
+   */
+  cpuMissing?: number | undefined;
+  memoryMissing?: number | undefined;
   /** Requests per second per instance, from the balancer. */
   rpsPerInstance?: number | undefined;
   /** Streams in flight per instance, from the balancer. */
