@@ -1,5 +1,11 @@
 /** Text output of the CLI: tables like `pm2 ls`, durations like `3h12m`. */
-import type { InstanceView, LogLineView, ProcessSummary } from '../app/index.js';
+import type {
+  AutoscaleView,
+  BalancerView,
+  InstanceView,
+  LogLineView,
+  ProcessSummary,
+} from '../app/index.js';
 
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -86,4 +92,60 @@ export function formatMemory(bytes: number | null | undefined): string {
 export function formatLogLine(line: LogLineView, showInstance: boolean): string {
   const prefix = showInstance ? `${line.process}/${line.instance} ` : '';
   return `${prefix}${line.time.slice(11, 23)} ${line.stream === 'out' ? '   ' : line.stream} ${line.text}`;
+}
+
+const ms = (value: number): string => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
+
+/** Each balancer's listener and rate, then its backends with their calls (like `pm2 ls`). */
+export function balancersText(balancers: readonly BalancerView[]): string {
+  if (balancers.length === 0) return 'no load balancers are configured';
+  return balancers
+    .map((b) => {
+      const head = `${b.name}  ${b.tls ? 'grpcs' : 'grpc'}://${b.address}  ${b.rps} req/s${b.unmatched > 0 ? `  ${b.unmatched} unmatched` : ''}`;
+      const routes = b.routes.map(
+        (r) =>
+          `  route ${r.index}: ${r.methods.join(' | ')} -> ${r.target_processes.join(', ')} (${r.strategy})`,
+      );
+      const rows = b.backends.map((backend) => [
+        backend.id,
+        backend.state,
+        backend.address,
+        String(backend.stats.inFlight),
+        String(backend.stats.requests),
+        String(backend.stats.errors),
+        backend.stats.latency.count > 0 ? ms(backend.stats.latency.p50Ms) : '-',
+        backend.stats.latency.count > 0 ? ms(backend.stats.latency.p99Ms) : '-',
+      ]);
+      const backends =
+        rows.length === 0
+          ? '  no backend yet (no ready instance of the targets)'
+          : table(
+              ['backend', 'state', 'address', 'in flight', 'calls', 'errors', 'p50 ms', 'p99 ms'],
+              rows,
+            );
+      return [head, ...routes, backends].join('\n');
+    })
+    .join('\n\n');
+}
+
+/** A process's autoscaling: the policy in one line, then its latest decisions, newest last. */
+export function autoscaleText(view: AutoscaleView, last = 10): string {
+  if (!view.enabled || !view.policy) return `${view.process}: autoscaling is not enabled`;
+  const p = view.policy;
+  const targets = [
+    p.targets.cpuPercent === undefined ? '' : `cpu ${p.targets.cpuPercent}%`,
+    p.targets.memoryBytes === undefined ? '' : `memory ${formatMemory(p.targets.memoryBytes)}`,
+    p.targets.rpsPerInstance === undefined ? '' : `${p.targets.rpsPerInstance} req/s`,
+    p.targets.inFlightPerInstance === undefined ? '' : `${p.targets.inFlightPerInstance} in flight`,
+  ].filter(Boolean);
+  const lines = [
+    `${view.process}: ${view.instances.current} instance(s), ${view.instances.ready} ready; autoscaling ${p.minInstances}..${p.maxInstances} on ${targets.join(', ') || 'no signal'} per instance`,
+  ];
+  const decisions = view.decisions.slice(-last);
+  if (decisions.length === 0) lines.push('  no decision yet');
+  for (const d of decisions)
+    lines.push(
+      `  ${new Date(d.at).toISOString()}  ${d.action === 'none' ? `hold${d.held ? ` (${d.held})` : ''}` : d.action}  ${d.reason}`,
+    );
+  return lines.join('\n');
 }

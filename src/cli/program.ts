@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { loadConfigFile, printConfig, presentConfig } from '../config/index.js';
 import { DaemonClient } from '../client/index.js';
 import { DaemonError } from '../shared/index.js';
-import { formatLogLine, statusTable } from './format.js';
+import { autoscaleText, balancersText, formatLogLine, statusTable } from './format.js';
 import { keygenCommand, type GenerateKeys } from './keygen-command.js';
 import { RUN_OPTIONS, runCommandOptions, type RunCommandOptions } from './run-options.js';
 import { resolveTarget, type TargetOptions } from './target.js';
@@ -90,6 +90,32 @@ export function buildCli(deps: CliDeps): Command {
         out(
           `  ${new Date(event.at).toISOString()} ${event.type} ${'instance' in event ? event.instance : ''} ${'to' in event ? `-> ${event.to}` : ''} ${'reason' in event && event.reason ? `(${event.reason})` : ''}`,
         );
+    });
+
+  withTarget(
+    program
+      .command('balancers')
+      .alias('lb')
+      .description('the load balancers: routes, backends and their calls'),
+  )
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { balancers } = await (await clientFor(command)).balancers();
+      if (options.json) return json({ balancers });
+      out(balancersText(balancers));
+    });
+
+  withTarget(
+    program
+      .command('autoscale')
+      .description("a process's autoscaling policy and its latest decisions with their reasons"),
+  )
+    .argument('<name>', 'process name')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { json?: boolean }, command: Command) => {
+      const view = await (await clientFor(command)).autoscale(name);
+      if (options.json) return json(view);
+      out(autoscaleText(view));
     });
 
   withTarget(

@@ -2,7 +2,14 @@
  * A typed client of the daemon's REST API, used by the CLI (and the tray). Errors come back as
  * DaemonError with the daemon's code; an unreachable daemon is `daemon_unreachable`.
  */
-import type { InstanceView, LogLineView, ProcessDetail, ProcessSummary } from '../app/index.js';
+import type {
+  AutoscaleView,
+  BalancerView,
+  InstanceView,
+  LogLineView,
+  ProcessDetail,
+  ProcessSummary,
+} from '../app/index.js';
 import { DaemonError, isErrorCode } from '../shared/index.js';
 
 export interface ClientOptions {
@@ -48,6 +55,14 @@ export class DaemonClient {
 
   process(name: string): Promise<ProcessDetail> {
     return this.request('GET', `/api/v1/processes/${encodeURIComponent(name)}`);
+  }
+
+  balancers(): Promise<{ balancers: BalancerView[] }> {
+    return this.request('GET', '/api/v1/balancers');
+  }
+
+  autoscale(name: string): Promise<AutoscaleView> {
+    return this.request('GET', `/api/v1/processes/${encodeURIComponent(name)}/autoscale`);
   }
 
   start(

@@ -91,6 +91,10 @@ load_balancers:
     const during = load.calls();
     await waitFor(() => load.calls() > during + 200 || `${load.calls()} calls`);
 
+    const shown = await daemon.cli(['autoscale', 'api']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/autoscaling 1\.\.3 on 2 in flight per instance/);
+    expect(shown.stdout).toMatch(/ scale_up {2}.*in.flight/);
     const result = await load.stop();
     expect(result.failures).toEqual([]);
     expect([...result.byCode.keys()]).toEqual([grpc.status.OK]);

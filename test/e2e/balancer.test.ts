@@ -150,6 +150,12 @@ load_balancers:
     expect(json.routes[0]?.stats.byStatus.OK).toBe(30);
     expect(json.routes[1]?.strategy).toBe('primary');
     expect((await daemon.api('GET', '/api/v1/balancers/nope')).status).toBe(404);
+    const cli = await daemon.cli(['balancers']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/^storefront_lb {2}grpc:\/\/127\.0\.0\.1:\d+ /m);
+    expect(
+      cli.stdout.match(/^catalog_service-\d-\w+ +ready +127\.0\.0\.1:\d+ +0 +10 +0 /gm),
+    ).toHaveLength(3);
 
     // On the events stream: a `balancers` frame with each sample, and the backends' joins.
     await waitFor(() => {

@@ -112,9 +112,20 @@ export function closedLoop(
 ): { stop(): Promise<LoadResult>; calls(): number } {
   const result: LoadResult = { calls: 0, byCode: new Map(), servedBy: new Map(), failures: [] };
   let running = true;
+  // A test that fails midway closes the client first: the callers stop instead of throwing.
+  onTestFinished(() => {
+    running = false;
+  });
   const caller = async (): Promise<void> => {
     while (running) {
-      const { code, details, reply } = await unary(client, request, { deadlineMs: 30_000 });
+      let outcome: CallResult;
+      try {
+        outcome = await unary(client, request, { deadlineMs: 30_000 });
+      } catch (error) {
+        if (!running) return;
+        throw error;
+      }
+      const { code, details, reply } = outcome;
       result.calls++;
       result.byCode.set(code, (result.byCode.get(code) ?? 0) + 1);
       if (code === 0 && reply) {
