@@ -188,12 +188,18 @@ export class BackendPool {
     return next;
   }
 
-  /** Claims a backend for one call; `route` collects the same outcome for its route's stats. */
-  lease(entry: BackendEntry, route: CallStats): CallLease {
+  /**
+   * Claims a backend for one attempt of a call; `route` collects the call's outcome for its
+   * route's stats, once per call: started by the first attempt (`retry` false), finished by the
+   * attempt that does not hand the call on (`willRetry`).
+   */
+  lease(entry: BackendEntry, route: CallStats, retry = false): CallLease {
     entry.inFlight++;
-    entry.processTotal.requests++;
     entry.stats.start();
-    route.start();
+    if (!retry) {
+      entry.processTotal.requests++;
+      route.start();
+    }
     let finished = false;
     return {
       backend: entry.address,
@@ -247,7 +253,7 @@ export class BackendPool {
   private finish(entry: BackendEntry, route: CallStats, outcome: CallOutcome): void {
     entry.inFlight--;
     entry.stats.finish(outcome);
-    route.finish(outcome);
+    if (outcome.willRetry !== true) route.finish(outcome);
     const now = this.options.now();
     const wasEjected = isEjected(entry.outlier, now);
     entry.outlier = recordOutcome(entry.outlier, outcome, now, this.policy);

@@ -96,7 +96,10 @@ export class BalancerRouter implements StreamRouter {
             : `every ready instance of ${targets} has weight 0 for ${path}`,
       };
     }
-    return { kind: 'backend', lease: this.pool.lease((chosen as Candidate).entry, state.stats) };
+    return {
+      kind: 'backend',
+      lease: this.pool.lease((chosen as Candidate).entry, state.stats, exclude.size > 0),
+    };
   }
 
   views(): RouteView[] {

@@ -239,6 +239,11 @@ export class BalancerService {
       host: BACKEND_HOST,
       port: instance.port,
     };
+    // Pooled connections are per instance id: one that moved to another port needs a new one.
+    const known = this.pool.get(info.id);
+    if (known !== undefined && known.info.port !== info.port) {
+      for (const l of this.listeners) l.proxy.forgetBackend(info.id);
+    }
     this.pool.setReady(info, status === 'healthy');
   }
 

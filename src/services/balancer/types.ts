@@ -47,6 +47,11 @@ export interface CallOutcome {
   readonly cancelledByClient: boolean;
   /** From the request's HEADERS to the end of the response (trailers or reset). */
   readonly durationMs: number;
+  /**
+   * This attempt failed before reaching the backend and the same call goes on to another
+   * backend: the backend's stats count it, its route's stats wait for the call's last attempt.
+   */
+  readonly willRetry?: boolean | undefined;
 }
 
 /** One stream's claim on a backend: it counts as in flight until `finish` (called exactly once). */
@@ -66,7 +71,7 @@ export interface StreamRouter {
   /**
    * Picks a backend for a stream to `path` (`/package.Service/Method`). `exclude` holds the ids of
    * backends this same stream already failed to connect to (the proxy retries elsewhere once the
-   * connection, not the call, failed).
+   * connection, not the call, failed): a non-empty `exclude` is a retry of a call already counted.
    */
   route(path: string, exclude: ReadonlySet<string>): RouteChoice;
 }

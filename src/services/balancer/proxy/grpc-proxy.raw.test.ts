@@ -243,12 +243,19 @@ describe('GrpcProxy with raw HTTP/2 peers', () => {
     const answer = await call(session, GRPC_HEADERS, frame(Buffer.from('replayed')));
     expect(answer.body).toEqual(frame(Buffer.from('replayed')));
     expect(answer.trailers).toMatchObject({ 'x-served-by': 'good' });
-    expect(router.outcomes.map(({ backend, outcome }) => [backend, outcome.connectFailed])).toEqual(
-      [
-        ['refusing', true],
-        ['good', false],
-      ],
-    );
+    // A refused stream is retried but is no connection failure: the backend is alive and is
+    // not ejected at once for it; its attempt is handed on (willRetry), so the route counts once.
+    expect(
+      router.outcomes.map(({ backend, outcome }) => [
+        backend,
+        outcome.connectFailed,
+        outcome.grpcStatus,
+        outcome.willRetry === true,
+      ]),
+    ).toEqual([
+      ['refusing', false, 14, true],
+      ['good', false, 0, false],
+    ]);
   });
 
   it('retries a stream that a GOAWAY left unprocessed', async () => {
@@ -269,13 +276,17 @@ describe('GrpcProxy with raw HTTP/2 peers', () => {
     const answer = await call(session, GRPC_HEADERS, frame(Buffer.from('again')));
     expect(answer.trailers).toMatchObject({ 'x-served-by': 'good' });
     expect(answer.body).toEqual(frame(Buffer.from('again')));
-    expect(router.outcomes.map(({ backend, outcome }) => [backend, outcome.connectFailed])).toEqual(
-      [
-        ['leaving', false],
-        ['leaving', true],
-        ['good', false],
-      ],
-    );
+    expect(
+      router.outcomes.map(({ backend, outcome }) => [
+        backend,
+        outcome.connectFailed,
+        outcome.willRetry === true,
+      ]),
+    ).toEqual([
+      ['leaving', false, false],
+      ['leaving', false, true],
+      ['good', false, false],
+    ]);
   });
 
   it('does not retry a backend reset after the request reached it: UNAVAILABLE', async () => {

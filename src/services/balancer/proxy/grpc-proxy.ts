@@ -47,10 +47,6 @@ export const CLOSE_FLUSH_MS = 1000;
 const SHUTDOWN_MESSAGE = 'load balancer shutting down';
 const MAX_REPORTED_PROBLEMS = 64;
 
-function onConnection(socket: Socket): void {
-  socket.setNoDelay(true);
-}
-
 function ignoreError(): void {
   // A stream answered without a call (405, 415, shutdown) settles in 'close'.
 }
@@ -74,6 +70,8 @@ export class GrpcProxy {
   private readonly warn: (message: string) => void;
   private readonly calls = new Set<ProxiedCall>();
   private readonly clientSessions = new Set<ServerHttp2Session>();
+  /** Every client TCP connection, HTTP/2 or not yet (a TLS handshake, a silent client). */
+  private readonly sockets = new Set<Socket>();
   private closing: Promise<void> | undefined;
   private whenIdle: (() => void) | undefined;
 
@@ -112,7 +110,11 @@ export class GrpcProxy {
             ALPNProtocols: ['h2'],
             allowHTTP1: false,
           } satisfies SecureServerOptions);
-    this.server.on('connection', onConnection);
+    this.server.on('connection', (socket: Socket) => {
+      socket.setNoDelay(true);
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     this.server.on('session', (session: ServerHttp2Session) => this.onSession(session));
     this.server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) =>
       this.onStream(stream, headers),
@@ -193,18 +195,26 @@ export class GrpcProxy {
       await Promise.race([idle, wait(graceMs)]);
     }
     for (const call of this.calls) call.abort(SHUTDOWN_MESSAGE);
-    await this.closeClientSessions(wait);
-    await this.sessions.close(CLOSE_FLUSH_MS, wait);
+    await Promise.all([
+      this.closeClientConnections(wait),
+      this.sessions.close(CLOSE_FLUSH_MS, wait),
+    ]);
     await serverClosed;
   }
 
-  private async closeClientSessions(wait: (ms: number) => Promise<void>): Promise<void> {
-    const closed = [...this.clientSessions].map(
-      (session) => new Promise<void>((resolve) => session.once('close', () => resolve())),
+  /**
+   * Lets final answers and GOAWAYs flush, then destroys what is left: sessions, and the sockets
+   * of clients that never became (or stopped being) HTTP/2 peers, which a session's close
+   * would wait for forever.
+   */
+  private async closeClientConnections(wait: (ms: number) => Promise<void>): Promise<void> {
+    const closed = [...this.sockets].map(
+      (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())),
     );
     const all = Promise.all(closed).then(() => true);
     if (!(await Promise.race([all, wait(CLOSE_FLUSH_MS).then(() => false)]))) {
       for (const session of this.clientSessions) session.destroy();
+      for (const socket of this.sockets) socket.destroy();
       await all;
     }
   }

@@ -91,6 +91,8 @@ export class ProxiedCall {
   private backend: BackendStream | undefined;
   private backendError: unknown;
   private attempts = 0;
+  /** The last failed attempt was a stream the backend refused unprocessed (it is alive). */
+  private refusedLast = false;
   private exclude: Set<string> | undefined;
   private readonly startedAt: number;
   // Request side.
@@ -121,18 +123,27 @@ export class ProxiedCall {
     client.on('wantTrailers', onClientWantTrailers);
   }
 
-  /** Asks the router for a backend and opens the stream to it. */
-  route(): void {
+  /**
+   * Asks the router for a backend and opens the stream to it. On a retry, `failed` is the lease
+   * of the attempt that failed: it is finished as handed on when another backend takes the call,
+   * as the call's end otherwise (so the route counts the call once).
+   */
+  route(failed?: CallLease): void {
     let choice: RouteChoice;
     try {
       choice = this.context.router.route(this.path, this.exclude ?? NO_EXCLUSIONS);
     } catch (error) {
       this.context.warn(`router failed: ${(error as Error).message}`);
+      this.lease = failed;
       return this.answer(GrpcStatus.INTERNAL, 'load balancer routing failed');
     }
-    if (choice.kind === 'no_route')
-      return this.answer(GrpcStatus.UNIMPLEMENTED, `unknown method ${this.path}`);
-    if (choice.kind === 'no_backend') return this.answer(GrpcStatus.UNAVAILABLE, choice.message);
+    if (choice.kind !== 'backend') {
+      this.lease = failed;
+      if (choice.kind === 'no_route')
+        return this.answer(GrpcStatus.UNIMPLEMENTED, `unknown method ${this.path}`);
+      return this.answer(GrpcStatus.UNAVAILABLE, choice.message, failed !== undefined);
+    }
+    if (failed !== undefined) this.finishLease(failed, GrpcStatus.UNAVAILABLE, true, false, true);
     this.lease = choice.lease;
     this.attempts++;
     this.open(choice.lease.backend);
@@ -226,6 +237,9 @@ export class ProxiedCall {
 
   clientEndedRequest(): void {
     this.clientEnded = true;
+    // Answered before the request ended (a backend that rejects early): the backend's stream
+    // still waits for the request's end, or it stays open on the shared session.
+    if (this.phase === 'done') return this.endBackendRequest();
     if (this.phase !== 'forwarding' && this.phase !== 'responding') return;
     this.reachedBackend = true;
     this.backend!.end();
@@ -328,18 +342,21 @@ export class ProxiedCall {
       !this.clientGone();
     if (!canRetry) {
       this.cancelBackend();
+      this.refusedLast = refused;
       return this.answer(
         GrpcStatus.UNAVAILABLE,
         `backend ${id} unavailable: ${code}`,
         connectFailed,
       );
     }
-    this.finish(GrpcStatus.UNAVAILABLE, true, false);
+    const failed = this.lease!;
+    this.lease = undefined;
+    this.refusedLast = refused;
     this.backend = undefined;
     this.phase = 'routing';
     if (this.clientFlowing) this.client.pause();
     (this.exclude ??= new Set()).add(id);
-    this.route();
+    this.route(failed);
   }
 
   clientClosed(): void {
@@ -347,6 +364,10 @@ export class ProxiedCall {
       this.phase = 'done';
       this.cancelBackend();
       this.finish(GrpcStatus.CANCELLED, false, true);
+    } else if (this.backend !== undefined && !this.backend.writableEnded) {
+      // Answered, but the client left without ending its request: release the backend's
+      // stream as a gRPC client does (RST_STREAM CANCEL).
+      this.cancelBackend();
     }
     this.context.callClosed(this);
   }
@@ -407,14 +428,43 @@ export class ProxiedCall {
     const lease = this.lease;
     if (lease === undefined) return;
     this.lease = undefined;
+    this.finishLease(lease, grpcStatus, connectFailed, cancelledByClient, false);
+  }
+
+  /**
+   * A stream the backend refused unprocessed (REFUSED_STREAM, GOAWAY) is retried like a failed
+   * connection but reported as an UNAVAILABLE, not a connection failure: the backend is alive
+   * (shutting down, or at its stream limit) and must not be ejected at once for it.
+   */
+  private finishLease(
+    lease: CallLease,
+    grpcStatus: number,
+    connectFailed: boolean,
+    cancelledByClient: boolean,
+    willRetry: boolean,
+  ): void {
     const durationMs = this.context.now() - this.startedAt;
+    const reportedConnectFailed = connectFailed && !this.refusedLast;
+    this.refusedLast = false;
     try {
-      lease.finish({ grpcStatus, connectFailed, cancelledByClient, durationMs });
+      lease.finish({
+        grpcStatus,
+        connectFailed: reportedConnectFailed,
+        cancelledByClient,
+        durationMs,
+        ...(willRetry ? { willRetry } : {}),
+      });
     } catch (error) {
       this.context.warn(
         `finishing a call on backend ${lease.backend.id} failed: ${(error as Error).message}`,
       );
     }
+  }
+
+  private endBackendRequest(): void {
+    const backend = this.backend;
+    if (backend !== undefined && !backend.closed && !backend.destroyed && !backend.writableEnded)
+      backend.end();
   }
 
   private cancelBackend(): void {
