@@ -208,6 +208,22 @@ describe('planScale: ready instances without a figure yet (HPA missing metrics)'
     expect(plan({ current: 2, metrics: { cpuPercent: 160 } }).decision.to).toBe(4);
   });
 
+  it('never reverse the measured direction (HPA: then it does not scale)', () => {
+    // Just after 1 → 4: the old instance still runs hot (120 % against 80), the three new ones
+    // are ready without a figure. Counted idle they would average 30 % and ask for 2.
+    const { decision } = plan({ current: 4, metrics: { cpuPercent: 120, cpuMissing: 3 } });
+    expect(decision).toMatchObject({ action: 'none', to: 4, held: 'tolerance' });
+    // Measured below target, counted at target: 70 % on 5 of 10 and 5 missing average 75 %,
+    // within tolerance: no scale-down (70 % alone would ask for 9).
+    expect(
+      plan({ current: 10, metrics: { cpuPercent: 70, cpuMissing: 5 } }).decision,
+    ).toMatchObject({
+      action: 'none',
+      to: 10,
+    });
+    expect(plan({ current: 10, metrics: { cpuPercent: 70 } }).decision.to).toBe(9);
+  });
+
   it('count as at the target when the others point down', () => {
     // 20 % on one of two against 80: (20 + 80) / 2 = 50 %, ceil(2 × 0.625) = 2.
     const { decision } = plan({ current: 2, metrics: { cpuPercent: 20, cpuMissing: 1 } });

@@ -210,10 +210,20 @@ function assessSignals(
     if (known === undefined || !Number.isFinite(known) || known < 0) return;
     const observed = withMissing(known, target, missing, ready);
     const ratio = observed / target;
+    const knownRatio = known / target;
     let desired: number;
     let withinTolerance = false;
     let notReadyAsIdle = false;
-    if (ratio > 1 && ready < current) {
+    if (
+      observed !== known &&
+      ((knownRatio > 1 && ratio <= 1 + policy.tolerance + EPSILON) ||
+        (knownRatio < 1 && ratio >= 1 - policy.tolerance - EPSILON))
+    ) {
+      // HPA: when counting the instances without a figure reverses the measured direction or
+      // lands within tolerance, it does not scale.
+      withinTolerance = true;
+      desired = current;
+    } else if (ratio > 1 && ready < current) {
       // HPA: instances that are not ready yet carry no load, so spread the ready ones' over all.
       notReadyAsIdle = true;
       const spread = (ratio * ready) / current;
