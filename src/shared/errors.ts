@@ -47,6 +47,21 @@ export const ERROR_CODES = {
     'A running instance did not answer (server reflection or the invoked method) in time.',
   payload_too_large: 'The request body exceeds the size limit.',
   shutting_down: 'The daemon is shutting down and accepts no new operations.',
+  update_in_progress: 'An update or rollback of this process is already running; one at a time.',
+  release_not_found:
+    'GitHub has no such release (no release at all, no release with this tag, or only drafts and pre-releases).',
+  asset_not_found: 'No asset of the release fits this machine or the configured asset glob.',
+  asset_ambiguous: 'Several assets of the release fit this machine equally well.',
+  checksum_missing:
+    'The release carries no checksum for the asset and `checksum: required` is set.',
+  checksum_mismatch:
+    "The downloaded asset's SHA-256 differs from the release's checksum; nothing was installed.",
+  archive_unsafe:
+    'The release archive is damaged or has an entry that would land outside its directory (a path or link escaping it); nothing was installed.',
+  download_failed:
+    'Downloading a release asset failed (network error, idle timeout, HTTP error) after resuming where possible.',
+  github_unavailable: 'The GitHub API could not be reached or answered with an error.',
+  github_rate_limited: "GitHub's API rate limit is used up until the time the message gives.",
   internal: 'A bug in gowinproc; the daemon log has the details.',
 } as const;
 

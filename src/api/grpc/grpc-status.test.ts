@@ -45,6 +45,16 @@ describe('GRPC_CODE', () => {
       cloudflare_auth_failed: Code.Unavailable,
       cloudflare_unavailable: Code.Unavailable,
       instance_unreachable: Code.Unavailable,
+      update_in_progress: Code.Aborted,
+      release_not_found: Code.NotFound,
+      asset_not_found: Code.FailedPrecondition,
+      asset_ambiguous: Code.FailedPrecondition,
+      checksum_missing: Code.FailedPrecondition,
+      checksum_mismatch: Code.FailedPrecondition,
+      archive_unsafe: Code.FailedPrecondition,
+      download_failed: Code.Unavailable,
+      github_unavailable: Code.Unavailable,
+      github_rate_limited: Code.ResourceExhausted,
       internal: Code.Internal,
     });
   });
