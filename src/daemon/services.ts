@@ -4,6 +4,7 @@
  * loaded here, before anything starts, so a missing or unreadable key stops the daemon with a
  * message that names the file instead of failing every instance start later.
  */
+import { join } from 'node:path';
 import type { TunnelToken } from '../api/auth/index.js';
 import type { TunnelStatusSource } from '../app/index.js';
 import type { Config } from '../config/index.js';
@@ -13,6 +14,7 @@ import { CertRenewer, certificatePaths, createCertificatesHook } from '../servic
 import { MetricsService } from '../services/metrics/index.js';
 import { ScalerLoop, scalePolicy } from '../services/scaler/index.js';
 import { SecretsService, secretsHook } from '../services/secrets/index.js';
+import { releaseHook, VersionStore } from '../services/updates/index.js';
 import { tunnelHook, type IdentifyProcess } from '../services/tunnel/index.js';
 import type { Clock, Platform } from '../shared/index.js';
 import { CertificateRestarts } from './certificate-restarts.js';
@@ -62,8 +64,17 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
     fetchSecrets: secretsClient ? async () => (await secretsClient.login()).secretData : undefined,
   });
 
+  // Installed releases (hot deploys): an installed current version runs instead of binary_path.
+  const versions = new VersionStore({
+    file: join(config.paths.data, 'versions.json'),
+    binariesDir: config.paths.binaries,
+    clock,
+    warn: (message) => report('', { type: 'daemon.warning', message }),
+  });
+
   const certSettings = () => (supervisor?.currentConfig() ?? config).certificates;
   const hooks: LifecycleHook[] = [
+    releaseHook(versions),
     secretsHook(secrets),
     createCertificatesHook({ dir: config.paths.certs, settings: certSettings, clock, report }),
   ];
@@ -176,6 +187,9 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
     async start(started, apiPort) {
       if (stopped) return;
       supervisor = started;
+      // Before the supervisor boots (its instances' prestart hooks read it), after it exists
+      // (a corrupt file's warning is its event).
+      await versions.load();
       await metrics.start(started);
       balancers?.start(started);
       scaler.start();

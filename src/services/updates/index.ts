@@ -8,3 +8,4 @@ export type * from './types.js';
 export * from './github/index.js';
 export * from './install/index.js';
 export * from './versions/index.js';
+export { releaseHook } from './release-hook.js';
