@@ -97,20 +97,26 @@ async function install(
   return executable;
 }
 
+/** A fake GitHub, an empty binaries/ and version store, and a client of the fake. */
+async function setup() {
+  const dir = tempDir();
+  const github = await startFakeGithub();
+  onTestFinished(() => github.close());
+  const binaries = join(dir, 'binaries');
+  mkdirSync(binaries);
+  const store = new VersionStore({
+    file: join(dir, 'data', 'versions.json'),
+    binariesDir: binaries,
+    clock: systemClock,
+  });
+  await store.load();
+  const client = new GithubClient({ apiUrl: github.apiUrl, clock: systemClock });
+  return { dir, github, binaries, store, client };
+}
+
 describe.runIf(process.platform === 'linux')('installing a release from the fake GitHub', () => {
   it('finds, downloads with a resume, verifies, unpacks, activates and runs it', async () => {
-    const dir = tempDir();
-    const github = await startFakeGithub();
-    onTestFinished(() => github.close());
-    const binaries = join(dir, 'binaries');
-    mkdirSync(binaries);
-    const store = new VersionStore({
-      file: join(dir, 'data', 'versions.json'),
-      binariesDir: binaries,
-      clock: systemClock,
-    });
-    await store.load();
-    const client = new GithubClient({ apiUrl: github.apiUrl, clock: systemClock });
+    const { github, binaries, store, client } = await setup();
 
     await publish(github, 'v1.0.0', await releaseArchive('1.0.0'));
     const v2 = await releaseArchive('2.0.0');
@@ -136,18 +142,7 @@ describe.runIf(process.platform === 'linux')('installing a release from the fake
   });
 
   it('installs nothing from a release with a wrong checksum or an escaping archive', async () => {
-    const dir = tempDir();
-    const github = await startFakeGithub();
-    onTestFinished(() => github.close());
-    const binaries = join(dir, 'binaries');
-    mkdirSync(binaries);
-    const store = new VersionStore({
-      file: join(dir, 'data', 'versions.json'),
-      binariesDir: binaries,
-      clock: systemClock,
-    });
-    await store.load();
-    const client = new GithubClient({ apiUrl: github.apiUrl, clock: systemClock });
+    const { dir, github, binaries, store, client } = await setup();
 
     const v5 = await releaseArchive('5.0.0');
     await publish(
