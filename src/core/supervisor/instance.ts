@@ -215,6 +215,11 @@ export class Instance implements InstanceInfo {
     return waitUntilReady(this.lifecycle, this.deps.clock, this.id, timeoutMs);
   }
 
+  /** Calls `watcher` at every state change until the returned function is called. */
+  onStateChange(watcher: (state: InstanceState) => void): () => void {
+    return this.lifecycle.watch(watcher);
+  }
+
   /** Releases the log file; call once the instance is gone for good. */
   async dispose(): Promise<void> {
     this.cancelIdentityRead?.();

@@ -223,6 +223,40 @@ export class Program {
     });
   }
 
+  /**
+   * Replaces every instance so the new ones run what the prestart hooks choose now (a release
+   * just installed or rolled back to):
+   * - `rolling`: one at a time, start a new instance, wait until it is ready (and stays ready for
+   *   `minHealthyMs`), then stop (drain) an old one; the process never has fewer ready instances;
+   * - `blue-green`: start a whole new set, wait until all are ready, then stop the old set;
+   * - `immediate`: stop every instance, then start the same count (downtime).
+   * A new instance that is not ready in time stops it with `not_ready`: rolling and blue-green
+   * leave the old instances serving (with rolling, those already replaced stay new); the caller
+   * decides what to roll back.
+   */
+  deploy(strategy: DeployStrategy, options: DeployOptions = {}): Promise<void> {
+    return this.exclusive('update', async () => {
+      const phase = options.onPhase ?? (() => undefined);
+      await this.pruneStopped();
+      const olds = this.active();
+      const count = Math.max(olds.length, this.desired === 0 ? 0 : 1);
+      if (strategy === 'rolling') {
+        for (const old of olds) await this.replace(old, phase, options.minHealthyMs ?? 0);
+        if (olds.length === 0 && count > 0) await this.launchReady(count, phase, []);
+        return;
+      }
+      if (strategy === 'immediate') {
+        phase('stopping', `stopping ${olds.length} instance(s)`);
+        await Promise.all(olds.map((i) => this.retire(i, 'immediate update')));
+        await this.launchReady(count, phase, []);
+        return;
+      }
+      await this.launchReady(count, phase, olds);
+      phase('draining', `draining and stopping the ${olds.length} old instance(s)`);
+      await Promise.all(olds.map((i) => this.retire(i, 'replaced by the new set')));
+    });
+  }
+
   /** Applies a changed config: new instances use it; running ones are replaced one by one. */
   reconfigure(config: ProcessConfig): Promise<void> {
     return this.exclusive('reload', async () => {
@@ -244,15 +278,23 @@ export class Program {
     await Promise.all(this.members.map((i) => i.dispose()));
   }
 
-  private async replace(old: Instance): Promise<void> {
+  private async replace(
+    old: Instance,
+    phase: DeployPhase = () => undefined,
+    minHealthyMs = 0,
+  ): Promise<void> {
     if (!this.members.includes(old)) return;
     if (!isReady(old.state())) {
+      phase('starting', `restarting ${old.id} in place (it was not ready)`);
       await old.restartInPlace('restart requested');
       return;
     }
+    phase('starting', `starting a replacement for ${old.id}`);
     const [fresh] = await this.launchNew(1, true, old.restarts + 1);
     try {
+      phase('health_check', `waiting until ${fresh!.id} is ready`);
       await fresh!.waitReady(readyDeadline(this.config));
+      if (minHealthyMs > 0) await this.staysReady(fresh!, minHealthyMs);
     } catch (error) {
       await this.retire(fresh!, 'replacement was not ready');
       throw new DaemonError(
@@ -261,7 +303,43 @@ export class Program {
         { cause: error },
       );
     }
+    phase('draining', `draining and stopping ${old.id}, replaced by ${fresh!.id}`);
     await this.retire(old, `replaced by ${fresh!.id}`);
+  }
+
+  /** Starts `count` instances and waits until all are ready; stops them all if one is not. */
+  private async launchReady(count: number, phase: DeployPhase, keeping: Instance[]): Promise<void> {
+    if (count === 0) return;
+    phase('starting', `starting ${count} new instance(s)`);
+    const fresh = await this.launchNew(count, true);
+    phase('health_check', `waiting until ${count} new instance(s) are ready`);
+    try {
+      await Promise.all(fresh.map((i) => i.waitReady(readyDeadline(this.config))));
+    } catch (error) {
+      await Promise.all(fresh.map((i) => this.retire(i, 'the new set was not ready')));
+      const kept =
+        keeping.length > 0 ? `; ${keeping.map((i) => i.id).join(', ')} keep running` : '';
+      throw new DaemonError('not_ready', `${this.name}: ${(error as Error).message}${kept}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Resolves once `instance` has stayed ready for `ms`; rejects when it stops being ready. */
+  private staysReady(instance: Instance, ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const cancel = this.deps.clock.setTimeout(() => {
+        unsubscribe();
+        if (isReady(instance.state())) resolve();
+        else reject(new Error(`${instance.id} did not stay ready for ${ms} ms`));
+      }, ms);
+      const unsubscribe = instance.onStateChange((state) => {
+        if (isReady(state)) return;
+        cancel();
+        unsubscribe();
+        reject(new Error(`${instance.id} stopped being ready (${state.status}) within ${ms} ms`));
+      });
+    });
   }
 
   /** Starts or stops instances until `target` are active. */
@@ -375,6 +453,18 @@ export class Program {
       this.operation = undefined;
     }
   }
+}
+
+export type DeployStrategy = 'rolling' | 'blue-green' | 'immediate';
+export type DeployPhase = (
+  phase: 'starting' | 'health_check' | 'draining' | 'stopping',
+  message: string,
+) => void;
+export interface DeployOptions {
+  /** Reports each step (update status). */
+  onPhase?: DeployPhase;
+  /** Rolling: how long a new instance must stay ready before an old one is stopped. */
+  minHealthyMs?: number;
 }
 
 /** Not-ready instances go first, then the highest index (as a StatefulSet scales in). */

@@ -780,3 +780,110 @@ processes:
     ).toContain(alive!.pid);
   });
 });
+
+describe('deploy: replacing every instance with what the hooks choose now (hot deploys)', () => {
+  /** A hook that runs `/bin/web-<version>`, the version a test sets (an installed release). */
+  function releaseRig(strategyYaml = '') {
+    const release = { version: 'v1' };
+    const hook: LifecycleHook = {
+      name: 'release',
+      prestart: (ctx) => {
+        ctx.command = `/bin/web-${release.version}`;
+        ctx.version = release.version;
+      },
+    };
+    const r = rig(
+      `
+processes:
+  - name: web
+    binary_path: /bin/web
+    instances: 2
+    max_instances: 2
+    health_check: { type: http, interval: 200ms, retries: 1, start_period: 200ms }
+${strategyYaml}`,
+      { hooks: [hook] },
+    );
+    return { r, release };
+  }
+
+  const versions = (r: Rig) =>
+    r.supervisor
+      .program('web')
+      .instances()
+      .map((i) => `${i.version}:${i.status}`);
+
+  it('rolling: one at a time, never below the ready count, each new one ready for minHealthyMs first', async () => {
+    const { r, release } = releaseRig();
+    await r.supervisor.start();
+    const program = r.supervisor.program('web');
+    await r.until(allHealthy(r.supervisor, 'web', 2));
+    release.version = 'v2';
+    let minReady = Infinity;
+    r.supervisor.events.subscribe(() => (minReady = Math.min(minReady, program.ready().length)));
+    const phases: string[] = [];
+    const startedAt = r.clock.now();
+    const deploying = program.deploy('rolling', {
+      minHealthyMs: 1000,
+      onPhase: (phase) => phases.push(phase),
+    });
+    await r.until(() => (program.currentOperation === undefined ? true : 'deploy running'));
+    await deploying;
+    expect(versions(r)).toEqual(['v2:healthy', 'v2:healthy']);
+    expect(minReady).toBeGreaterThanOrEqual(2);
+    // Each new instance stayed ready for minHealthyMs before an old one was stopped.
+    expect(r.clock.now() - startedAt).toBeGreaterThanOrEqual(2000);
+    expect(phases).toEqual([
+      'starting',
+      'health_check',
+      'draining',
+      'starting',
+      'health_check',
+      'draining',
+    ]);
+  });
+
+  it('blue-green: a whole new set first, then the old set stops; a set that is not ready leaves the old one serving', async () => {
+    const { r, release } = releaseRig();
+    await r.supervisor.start();
+    const program = r.supervisor.program('web');
+    await r.until(allHealthy(r.supervisor, 'web', 2));
+    const oldIds = program.instances().map((i) => i.id);
+
+    // v2's instances never pass their health check.
+    release.version = 'v2';
+    r.probe.defaultAnswer = false;
+    for (const i of program.instances()) r.probe.set(i.port, true);
+    let failure: unknown;
+    const failing = program.deploy('blue-green').catch((error: unknown) => (failure = error));
+    await r.until(() => (failure !== undefined ? true : 'deploy running'));
+    await failing;
+    expect((failure as DaemonError).code).toBe('not_ready');
+    expect(program.instances().map((i) => i.id)).toEqual(oldIds);
+    expect(versions(r)).toEqual(['v1:healthy', 'v1:healthy']);
+
+    // With healthy v2 instances the old set goes only once the whole new set is ready.
+    r.probe.defaultAnswer = true;
+    let maxActive = 0;
+    r.supervisor.events.subscribe(() => (maxActive = Math.max(maxActive, program.active().length)));
+    const deploying = program.deploy('blue-green');
+    await r.until(() => (program.currentOperation === undefined ? true : 'deploy running'));
+    await deploying;
+    expect(versions(r)).toEqual(['v2:healthy', 'v2:healthy']);
+    expect(maxActive).toBe(4);
+  });
+
+  it('immediate: stops every instance, then starts the new ones (downtime)', async () => {
+    const { r, release } = releaseRig();
+    await r.supervisor.start();
+    const program = r.supervisor.program('web');
+    await r.until(allHealthy(r.supervisor, 'web', 2));
+    release.version = 'v2';
+    let minActive = Infinity;
+    r.supervisor.events.subscribe(() => (minActive = Math.min(minActive, program.active().length)));
+    const deploying = program.deploy('immediate');
+    await r.until(() => (program.currentOperation === undefined ? true : 'deploy running'));
+    await deploying;
+    expect(versions(r)).toEqual(['v2:healthy', 'v2:healthy']);
+    expect(minActive).toBe(0);
+  });
+});
