@@ -1,0 +1,130 @@
+/**
+ * Hot deploys against real processes: releases published on the fake GitHub (each a script that
+ * runs the echo fixture, health-checked over gRPC) reach every instance through the update
+ * service and the supervisor's rolling deploy, never with fewer ready instances than before; a
+ * release that never becomes healthy (v3) is rolled back automatically to the one before.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { configFromYaml } from '../helpers/config.js';
+import { NodeProcessDriver, Supervisor } from '../../src/core/index.js';
+import {
+  GithubClient,
+  releaseHook,
+  supervisorDeployPort,
+  UpdateService,
+  VersionStore,
+} from '../../src/services/updates/index.js';
+import { systemClock } from '../../src/shared/index.js';
+import { startFakeGithub } from '../fakes/github.js';
+import { buildTarGz } from '../helpers/archives.js';
+import { portRange } from '../helpers/daemon.js';
+import { fixture } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const REPO = 'acme/echo';
+const ARCH = process.arch === 'x64' ? 'amd64' : process.arch;
+
+/** A release: a script that runs the echo fixture (UNHEALTHY for a release that fails health). */
+async function release(tag: string, unhealthy = false): Promise<Buffer> {
+  const script = `#!/bin/sh\n${unhealthy ? 'UNHEALTHY=1 ' : ''}exec "${process.execPath}" "${fixture('echo-service.mjs')}"\n`;
+  return buildTarGz([{ name: 'echo', data: script, mode: 0o755 }]);
+}
+
+describe.runIf(process.platform === 'linux')('hot deploys to real instances', () => {
+  it('rolls v1 → v2 out one instance at a time, and rolls a v3 that fails health back to v2', async () => {
+    const dir = tempDir();
+    const github = await startFakeGithub();
+    onTestFinished(() => github.close());
+    const binaries = join(dir, 'binaries');
+    mkdirSync(binaries);
+    const config = configFromYaml(
+      dir,
+      `
+paths: { binaries: binaries }
+processes:
+  - name: echo
+    repository: ${REPO}
+    instances: 2
+    max_instances: 2
+    port_range: ${portRange()}
+    secrets: { enabled: false }
+    health_check: { type: grpc, interval: 200ms, timeout: 200ms, retries: 1, start_period: 3s }
+    stop: { timeout: 5s }
+    github: { checksum: optional }
+`,
+    );
+    const store = new VersionStore({
+      file: join(dir, 'data', 'versions.json'),
+      binariesDir: binaries,
+      clock: systemClock,
+    });
+    await store.load();
+    const supervisor = new Supervisor({
+      config,
+      driver: new NodeProcessDriver(),
+      hooks: [releaseHook(store)],
+    });
+    onTestFinished(() => supervisor.shutdown());
+    const updates = new UpdateService({
+      github: new GithubClient({ apiUrl: github.apiUrl, clock: systemClock }),
+      store,
+      deploy: supervisorDeployPort(supervisor),
+      binariesDir: binaries,
+      clock: systemClock,
+      platform: 'linux',
+      arch: process.arch,
+    });
+    const program = () => supervisor.program('echo');
+    const versions = () =>
+      program()
+        .instances()
+        .map((i) => `${i.version}:${i.status}`);
+
+    github.publish(REPO, {
+      tag: 'v1.0.0',
+      assets: [{ name: `echo_linux_${ARCH}.tar.gz`, data: await release('v1.0.0') }],
+    });
+    // First install: there is no binary_path, so nothing runs until v1 is installed.
+    await supervisor.start();
+    const first = await updates.waitFor((await updates.update('echo')).id);
+    expect(first.phase).toBe('completed');
+    await waitFor(
+      () => {
+        const v = versions();
+        return (v.length === 2 && v.every((s) => s === 'v1.0.0:healthy')) || v.join(', ');
+      },
+      { timeoutMs: 20_000 },
+    );
+
+    github.publish(REPO, {
+      tag: 'v2.0.0',
+      assets: [{ name: `echo_linux_${ARCH}.tar.gz`, data: await release('v2.0.0') }],
+    });
+    let minReady = Infinity;
+    supervisor.events.subscribe(() => (minReady = Math.min(minReady, program().ready().length)));
+    const second = await updates.waitFor(
+      (await updates.update('echo', { strategy: 'rolling' })).id,
+    );
+    expect(second.phase).toBe('completed');
+    expect(versions()).toEqual(['v2.0.0:healthy', 'v2.0.0:healthy']);
+    expect(minReady).toBeGreaterThanOrEqual(2);
+
+    github.publish(REPO, {
+      tag: 'v3.0.0',
+      assets: [{ name: `echo_linux_${ARCH}.tar.gz`, data: await release('v3.0.0', true) }],
+    });
+    const third = await updates.waitFor((await updates.update('echo')).id);
+    expect(third.phase).toBe('rolled_back');
+    expect(store.get('echo').current?.version).toBe('v2.0.0');
+    await waitFor(
+      () => {
+        const v = versions();
+        return (v.length === 2 && v.every((s) => s === 'v2.0.0:healthy')) || v.join(', ');
+      },
+      { timeoutMs: 20_000 },
+    );
+  });
+});
