@@ -239,10 +239,12 @@ export class Program {
       const phase = options.onPhase ?? (() => undefined);
       await this.pruneStopped();
       const olds = this.active();
-      const count = Math.max(olds.length, this.desired === 0 ? 0 : 1);
+      // As many as the process should run: instances missing (a deploy that failed midway, a
+      // crash) are started too, so a rollback brings back the whole count.
+      const count = Math.max(olds.length, this.desired);
       if (strategy === 'rolling') {
         for (const old of olds) await this.replace(old, phase, options.minHealthyMs ?? 0);
-        if (olds.length === 0 && count > 0) await this.launchReady(count, phase, []);
+        if (count > olds.length) await this.launchReady(count - olds.length, phase, []);
         return;
       }
       if (strategy === 'immediate') {

@@ -5,6 +5,11 @@
  */
 import type { ProcessConfig } from '../../config/index.js';
 import type { DeployPhase, DeployStrategy, Supervisor } from '../../core/index.js';
+import { DaemonError, sleep, systemClock, type Clock } from '../../shared/index.js';
+
+/** How long a deploy waits for another operation on the process (an autoscale) to end. */
+export const DEPLOY_WAIT_MS = 120_000;
+const POLL_MS = 50;
 
 export interface SupervisorDeployPort {
   deploy(process: string, strategy: DeployStrategy, onPhase: DeployPhase): Promise<void>;
@@ -13,11 +18,30 @@ export interface SupervisorDeployPort {
 
 export function supervisorDeployPort(
   supervisor: Supervisor,
-  options: { minHealthyMs?: number } = {},
+  options: { minHealthyMs?: number; clock?: Clock; waitMs?: number } = {},
 ): SupervisorDeployPort {
+  const clock = options.clock ?? systemClock;
+  const waitMs = options.waitMs ?? DEPLOY_WAIT_MS;
   return {
-    deploy: (process, strategy, onPhase) =>
-      supervisor.program(process).deploy(strategy, { onPhase, ...options }),
+    async deploy(process, strategy, onPhase) {
+      // Another operation (an autoscale, a restart) ends first: a deploy is not a conflict to
+      // fail and roll back over, and meanwhile the autoscaler leaves a busy process alone.
+      const program = supervisor.program(process);
+      const deadline = clock.now() + waitMs;
+      while (program.currentOperation !== undefined) {
+        if (clock.now() >= deadline)
+          throw new DaemonError(
+            'operation_in_progress',
+            `cannot deploy ${process}: a ${program.currentOperation} has been running for ${waitMs} ms`,
+          );
+        await sleep(clock, POLL_MS);
+      }
+      const deployOptions =
+        options.minHealthyMs === undefined
+          ? { onPhase }
+          : { onPhase, minHealthyMs: options.minHealthyMs };
+      await program.deploy(strategy, deployOptions);
+    },
     config: (process) => supervisor.program(process).config,
   };
 }
