@@ -1,10 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { tempDir } from '../../../test/helpers/temp-dir.js';
+import { selfSignedCertificate } from '../../../test/helpers/tls-cert.js';
 import { AuthPolicy } from '../auth/index.js';
 import { listen, MAX_BODY_BYTES, type RunningServer } from './node-adapter.js';
 import { route, sse } from './route.js';
@@ -70,30 +67,8 @@ describe('the node:http adapter', () => {
   });
 
   it('serves HTTPS with the configured certificate', async () => {
-    const dir = tempDir();
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    const { port } = await start({ cert, key: readFileSync(join(dir, 'key.pem'), 'utf8') });
+    const { cert, key } = selfSignedCertificate();
+    const { port } = await start({ cert, key });
     const body = await new Promise<string>((resolve, reject) => {
       const req = request(
         { host: '127.0.0.1', port, path: '/echo', method: 'POST', ca: cert },

@@ -12,6 +12,7 @@ import http2, {
 } from 'node:http2';
 import net from 'node:net';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { selfSignedCertificate } from '../../../../test/helpers/tls-cert.js';
 import { holdsFor, waitFor } from '../../../../test/helpers/wait-for.js';
 import type { BackendAddress, CallOutcome, RouteChoice, StreamRouter } from '../types.js';
 import { GrpcProxy } from './grpc-proxy.js';
@@ -633,38 +634,11 @@ describe('proxy shutdown', () => {
   });
 
   it('close() does not wait for a TLS connection that never finished its handshake', async () => {
-    const { execFileSync } = await import('node:child_process');
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tempDir } = await import('../../../../test/helpers/temp-dir.js');
-    const dir = tempDir();
-    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-      ],
-      { stdio: 'ignore' },
-    );
     const proxy = new GrpcProxy({
       host: '127.0.0.1',
       port: 0,
       router: new RecordingRouter([]),
-      tls: { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') },
+      tls: selfSignedCertificate(),
     });
     const port = await proxy.listen();
     const socket = net.connect(port, '127.0.0.1');

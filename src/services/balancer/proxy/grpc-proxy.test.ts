@@ -5,8 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -14,7 +12,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { LineCollector } from '../../../../test/helpers/lines.js';
 import { fixture } from '../../../../test/helpers/paths.js';
-import { tempDir } from '../../../../test/helpers/temp-dir.js';
+import { selfSignedCertificate } from '../../../../test/helpers/tls-cert.js';
 import { waitFor } from '../../../../test/helpers/wait-for.js';
 import type { BackendAddress, CallOutcome, RouteChoice, StreamRouter } from '../types.js';
 import { GrpcProxy } from './grpc-proxy.js';
@@ -559,33 +557,8 @@ describe('GrpcProxy', () => {
   });
 
   it('serves gRPC over TLS (ALPN h2) to grpc-js ssl credentials', async () => {
-    const dir = tempDir();
-    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
     const backend = await startBackend('b1');
-    const tls = { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+    const tls = selfSignedCertificate();
     const { client } = await startProxy([backend], { tls });
     const { reply } = await unary(client, 'Unary', Buffer.from('secure'));
     expect(reply.toString()).toBe('b1:secure');
