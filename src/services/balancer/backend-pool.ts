@@ -211,31 +211,38 @@ export class BackendPool {
     };
   }
 
+  /** Every backend, by process name then index. */
+  backends(): BackendEntry[] {
+    return [...this.entries.values()].sort((a, b) =>
+      a.info.process === b.info.process
+        ? a.info.index - b.info.index
+        : a.info.process < b.info.process
+          ? -1
+          : 1,
+    );
+  }
+
+  /** Whether a backend takes new calls now, and if not, why. */
+  stateOf(entry: BackendEntry, now = this.options.now()): BackendView['state'] {
+    if (entry.draining) return 'draining';
+    if (!entry.ready) return 'not_ready';
+    return isEjected(entry.outlier, now) ? 'ejected' : 'ready';
+  }
+
   views(): BackendView[] {
     const now = this.options.now();
-    return [...this.entries.values()]
-      .sort((a, b) =>
-        a.info.process === b.info.process
-          ? a.info.index - b.info.index
-          : a.info.process < b.info.process
-            ? -1
-            : 1,
-      )
-      .map((e) => ({
+    return this.backends().map((e) => {
+      const state = this.stateOf(e, now);
+      return {
         id: e.info.id,
         process: e.info.process,
         index: e.info.index,
         address: `${e.info.host}:${e.info.port}`,
-        state: e.draining
-          ? 'draining'
-          : !e.ready
-            ? 'not_ready'
-            : isEjected(e.outlier, now)
-              ? 'ejected'
-              : 'ready',
-        ...(isEjected(e.outlier, now) ? { ejectedUntil: e.outlier.ejectedUntil } : {}),
+        state,
+        ...(state === 'ejected' ? { ejectedUntil: e.outlier.ejectedUntil } : {}),
         stats: e.stats.snapshot(),
-      }));
+      };
+    });
   }
 
   /** Calls in flight to a process's backends, calls ever started on them, and its ready backends. */

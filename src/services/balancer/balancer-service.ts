@@ -185,11 +185,12 @@ export class BalancerService {
 
   /** Backend stats (each instance once, whichever balancers use it), for Prometheus. */
   backendStats(): Array<{ process: string; index: number; state: string; stats: CallStats }> {
-    return this.pool.views().map((v) => ({
-      process: v.process,
-      index: v.index,
-      state: v.state,
-      stats: this.pool.get(v.id)!.stats,
+    const now = this.clock.now();
+    return this.pool.backends().map((e) => ({
+      process: e.info.process,
+      index: e.info.index,
+      state: this.pool.stateOf(e, now),
+      stats: e.stats,
     }));
   }
 
