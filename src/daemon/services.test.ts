@@ -120,3 +120,26 @@ processes:
     expect(services.tunnel?.url()).toBeUndefined();
   });
 });
+
+describe('the autoscaler as the daemon wires it', () => {
+  it('leaves a process that the operator stopped stopped (as HPA leaves a workload at zero)', async () => {
+    const { supervisor, services, events } = await setup(`
+metrics: { interval: 1h, store: memory }
+processes:
+  - name: api
+    binary_path: /bin/api
+    secrets: { enabled: false }
+    health_check: { type: tcp, start_period: 10ms, interval: 1s }
+    scaling: { enabled: true, min_instances: 1, max_instances: 3 }
+`);
+    const api = supervisor.program('api');
+    await waitFor(() => (api.ready().length === 1 ? true : 'api not ready yet'));
+
+    await api.stop(); // `gowinproc stop api`
+    expect(api.active()).toHaveLength(0);
+
+    await services.scaler.tick(); // the next evaluation (it waits for its actions)
+    const autoscale = events.filter((e) => e.type === 'process.autoscale');
+    expect(api.active(), JSON.stringify(autoscale.map((e) => e.reason))).toHaveLength(0);
+  });
+});
