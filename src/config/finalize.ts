@@ -53,6 +53,7 @@ export function finalizeConfig(
       paths,
       logs: parsed.logs,
       secretsMode: parsed.secrets.mode,
+      pollInterval: parsed.github.update_mode.polling.interval,
       issues,
     }),
   );
@@ -185,6 +186,8 @@ interface ProcessContext {
   paths: Config['paths'];
   logs: Config['logs'];
   secretsMode: Config['secrets']['mode'];
+  /** github.update_mode.polling.interval: a process's update check interval unless it sets its own. */
+  pollInterval: number;
   issues: ConfigIssue[];
 }
 
@@ -266,7 +269,10 @@ function finalizeProcess(proc: ParsedProcess, index: number, ctx: ProcessContext
       required: proc.secrets.enabled && proc.secrets.source === 'local',
     },
     certificates: proc.certificates,
-    github: proc.github,
+    github: {
+      ...proc.github,
+      update_check_interval: proc.github.update_check_interval ?? ctx.pollInterval,
+    },
     scaling: proc.scaling,
     logs: {
       max_size: proc.logs.max_size ?? ctx.logs.max_size,

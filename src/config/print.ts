@@ -25,6 +25,7 @@ const DURATION_KEYS = new Set([
   'processes.#.health_check.timeout',
   'processes.#.health_check.start_period',
   'processes.#.github.update_check_interval',
+  'processes.#.github.min_healthy_time',
   'processes.#.scaling.sustain',
   'processes.#.scaling.cooldown',
   'processes.#.scaling.scale_up_stabilization',

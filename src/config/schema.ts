@@ -206,11 +206,14 @@ const healthCheck = z.strictObject({
 
 const processGithub = z.strictObject({
   auto_update: bool.default(false),
-  update_check_interval: duration.default(5 * 60_000),
+  update_check_interval: duration.optional(),
   asset: optionalString,
   allow_prerelease: bool.default(false),
   checksum: z.enum(['required', 'optional']).default('optional'),
   token: optionalString,
+  strategy: z.enum(['rolling', 'blue-green', 'immediate']).default('rolling'),
+  min_healthy_time: duration.default(0),
+  keep_versions: int(2, 1000).default(5),
 });
 
 const scaling = z.strictObject({

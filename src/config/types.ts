@@ -157,11 +157,19 @@ export interface HealthCheckConfig {
 
 export interface ProcessGithubConfig {
   auto_update: boolean;
+  /** How often auto_update looks for a release (ms); default github.update_mode.polling.interval. */
   update_check_interval: number;
   asset?: string | undefined;
   allow_prerelease: boolean;
   checksum: 'required' | 'optional';
+  /** A token for this process's repository (overrides github.token). */
   token?: string | undefined;
+  /** The default deploy strategy of its updates and rollbacks. */
+  strategy: 'rolling' | 'blue-green' | 'immediate';
+  /** Rolling: how long a new instance must stay ready before an old one is stopped (ms). */
+  min_healthy_time: number;
+  /** Installed releases kept on disk (never fewer than current and previous). */
+  keep_versions: number;
 }
 
 export interface ScalingConfig {

@@ -101,6 +101,29 @@ export type SupervisorEventBody =
       message: string;
     }
   | { type: 'process.restart'; phase: 'started' | 'completed' | 'failed'; message: string }
+  | {
+      /** An update or rollback changed phase (download progress stays in its own status stream). */
+      type: 'process.update';
+      updateId: string;
+      kind: 'update' | 'rollback';
+      phase: string;
+      from?: string | undefined;
+      to: string;
+      strategy: string;
+      trigger?: string | undefined;
+      progress: number;
+      message: string;
+      error?: { code: ErrorCode; message: string } | undefined;
+    }
+  | {
+      /** The poller looked for a newer release (reported when the outcome changes, or acts). */
+      type: 'process.update_check';
+      outcome: 'up_to_date' | 'triggered' | 'skipped' | 'error';
+      current?: string | undefined;
+      latest?: string | undefined;
+      message: string;
+      code?: ErrorCode | undefined;
+    }
   | { type: 'process.config'; change: 'added' | 'removed' | 'changed' }
   | { type: 'daemon.warning'; message: string };
 
@@ -124,6 +147,8 @@ export type ServiceEventBody = Extract<
       | 'process.certificate'
       | 'process.warning'
       | 'process.autoscale'
+      | 'process.update'
+      | 'process.update_check'
       | 'balancer.backend'
       | 'tunnel.state'
       | 'daemon.warning';

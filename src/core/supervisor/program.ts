@@ -237,23 +237,25 @@ export class Program {
   deploy(strategy: DeployStrategy, options: DeployOptions = {}): Promise<void> {
     return this.exclusive('update', async () => {
       const phase = options.onPhase ?? (() => undefined);
+      const ready = options.readyTimeoutMs;
       await this.pruneStopped();
       const olds = this.active();
       // As many as the process should run: instances missing (a deploy that failed midway, a
       // crash) are started too, so a rollback brings back the whole count.
       const count = Math.max(olds.length, this.desired);
       if (strategy === 'rolling') {
-        for (const old of olds) await this.replace(old, phase, options.minHealthyMs ?? 0);
-        if (count > olds.length) await this.launchReady(count - olds.length, phase, []);
+        const replacing = { phase, minHealthyMs: options.minHealthyMs ?? 0, readyTimeoutMs: ready };
+        for (const old of olds) await this.replace(old, { ...replacing, waitInPlace: true });
+        if (count > olds.length) await this.launchReady(count - olds.length, phase, [], ready);
         return;
       }
       if (strategy === 'immediate') {
         phase('stopping', `stopping ${olds.length} instance(s)`);
         await Promise.all(olds.map((i) => this.retire(i, 'immediate update')));
-        await this.launchReady(count, phase, []);
+        await this.launchReady(count, phase, [], ready);
         return;
       }
-      await this.launchReady(count, phase, olds);
+      await this.launchReady(count, phase, olds, ready);
       phase('draining', `draining and stopping the ${olds.length} old instance(s)`);
       await Promise.all(olds.map((i) => this.retire(i, 'replaced by the new set')));
     });
@@ -280,22 +282,31 @@ export class Program {
     await Promise.all(this.members.map((i) => i.dispose()));
   }
 
-  private async replace(
-    old: Instance,
-    phase: DeployPhase = () => undefined,
-    minHealthyMs = 0,
-  ): Promise<void> {
+  private async replace(old: Instance, options: ReplaceOptions = {}): Promise<void> {
+    const { phase = () => undefined, minHealthyMs = 0, readyTimeoutMs } = options;
     if (!this.members.includes(old)) return;
     if (!isReady(old.state())) {
       phase('starting', `restarting ${old.id} in place (it was not ready)`);
       await old.restartInPlace('restart requested');
+      if (!options.waitInPlace) return;
+      // A deploy is done only when what it started serves (a first install over nothing, too).
+      phase('health_check', `waiting until ${old.id} is ready`);
+      try {
+        await old.waitReady(readyTimeoutMs ?? readyDeadline(this.config));
+      } catch (error) {
+        throw new DaemonError(
+          'not_ready',
+          `deploy of ${this.name} stopped: ${old.id}, restarted in place, is not ready: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
       return;
     }
     phase('starting', `starting a replacement for ${old.id}`);
     const [fresh] = await this.launchNew(1, true, old.restarts + 1);
     try {
       phase('health_check', `waiting until ${fresh!.id} is ready`);
-      await fresh!.waitReady(readyDeadline(this.config));
+      await fresh!.waitReady(readyTimeoutMs ?? readyDeadline(this.config));
       if (minHealthyMs > 0) await this.staysReady(fresh!, minHealthyMs);
     } catch (error) {
       await this.retire(fresh!, 'replacement was not ready');
@@ -310,13 +321,19 @@ export class Program {
   }
 
   /** Starts `count` instances and waits until all are ready; stops them all if one is not. */
-  private async launchReady(count: number, phase: DeployPhase, keeping: Instance[]): Promise<void> {
+  private async launchReady(
+    count: number,
+    phase: DeployPhase,
+    keeping: Instance[],
+    readyTimeoutMs?: number,
+  ): Promise<void> {
     if (count === 0) return;
     phase('starting', `starting ${count} new instance(s)`);
     const fresh = await this.launchNew(count, true);
     phase('health_check', `waiting until ${count} new instance(s) are ready`);
     try {
-      await Promise.all(fresh.map((i) => i.waitReady(readyDeadline(this.config))));
+      const deadline = readyTimeoutMs ?? readyDeadline(this.config);
+      await Promise.all(fresh.map((i) => i.waitReady(deadline)));
     } catch (error) {
       await Promise.all(fresh.map((i) => this.retire(i, 'the new set was not ready')));
       const kept =
@@ -467,6 +484,16 @@ export interface DeployOptions {
   onPhase?: DeployPhase;
   /** Rolling: how long a new instance must stay ready before an old one is stopped. */
   minHealthyMs?: number;
+  /** How long each new instance may take to become ready (default: from its health check). */
+  readyTimeoutMs?: number;
+}
+
+interface ReplaceOptions {
+  phase?: DeployPhase;
+  minHealthyMs?: number;
+  readyTimeoutMs?: number | undefined;
+  /** Wait until an instance restarted in place (it was not ready) is ready (deploys). */
+  waitInPlace?: boolean;
 }
 
 /** Not-ready instances go first, then the highest index (as a StatefulSet scales in). */

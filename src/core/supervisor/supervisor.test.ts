@@ -842,6 +842,32 @@ ${strategyYaml}`,
     ]);
   });
 
+  it('rolling over instances that are not ready restarts them in place and ends only once they are ready', async () => {
+    const { r, release } = releaseRig();
+    // v1 never passes its health check (as a process without a release yet).
+    r.probe.defaultAnswer = false;
+    await r.supervisor.start();
+    const program = r.supervisor.program('web');
+    await r.until(() =>
+      program.instances().every((i) => i.status === 'running' || i.status === 'unhealthy')
+        ? true
+        : versions(r).join(', '),
+    );
+    release.version = 'v2';
+    const phases: string[] = [];
+    let done = false;
+    const deploying = program
+      .deploy('rolling', { onPhase: (phase) => phases.push(phase) })
+      .then(() => (done = true));
+    await r.until(() => (phases.includes('health_check') ? true : phases.join(', ')));
+    expect(done).toBe(false);
+    r.probe.defaultAnswer = true;
+    await r.until(() => (done ? true : 'deploy running'));
+    await deploying;
+    expect(versions(r)).toEqual(['v2:healthy', 'v2:healthy']);
+    expect(phases.slice(0, 2)).toEqual(['starting', 'health_check']);
+  });
+
   it('blue-green: a whole new set first, then the old set stops; a set that is not ready leaves the old one serving', async () => {
     const { r, release } = releaseRig();
     await r.supervisor.start();
