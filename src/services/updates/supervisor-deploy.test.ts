@@ -6,17 +6,22 @@ import { supervisorDeployPort } from './supervisor-deploy.js';
 /** A program stand-in: busy with another operation until `free()`, recording deploys. */
 function fakeSupervisor() {
   const deploys: string[] = [];
+  const timings: Array<{ minHealthyMs?: number; readyTimeoutMs?: number }> = [];
   const program = {
     currentOperation: 'autoscale' as string | undefined,
-    config: { name: 'api' },
-    deploy: (strategy: string) => {
+    config: { name: 'api', github: { min_healthy_time: 250 } },
+    deploy: (strategy: string, options: { minHealthyMs?: number; readyTimeoutMs?: number }) => {
       if (program.currentOperation !== undefined) throw new Error('overlapping operation');
       deploys.push(strategy);
+      timings.push({
+        ...(options.minHealthyMs === undefined ? {} : { minHealthyMs: options.minHealthyMs }),
+        ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
+      });
       return Promise.resolve();
     },
   };
   const supervisor = { program: () => program } as unknown as Supervisor;
-  return { supervisor, program, deploys };
+  return { supervisor, program, deploys, timings };
 }
 
 describe('supervisorDeployPort', () => {
@@ -33,6 +38,21 @@ describe('supervisorDeployPort', () => {
     await clock.advance(100);
     await deploying;
     expect(deploys).toEqual(['rolling']);
+  });
+
+  it("deploys with the process's min_healthy_time unless the caller gives its own timings", async () => {
+    const { supervisor, program, timings } = fakeSupervisor();
+    program.currentOperation = undefined;
+    const port = supervisorDeployPort(supervisor, { clock: new FakeClock() });
+    await port.deploy('api', 'rolling', () => undefined);
+    await port.deploy('api', 'rolling', () => undefined, {
+      minHealthyMs: 1_000,
+      readyTimeoutMs: 5_000,
+    });
+    expect(timings).toEqual([
+      { minHealthyMs: 250 },
+      { minHealthyMs: 1_000, readyTimeoutMs: 5_000 },
+    ]);
   });
 
   it('gives up with operation_in_progress when the other operation does not end', async () => {

@@ -5,6 +5,7 @@
  */
 import type { ProcessConfig } from '../../config/index.js';
 import type { DeployPhase, DeployStrategy, Supervisor } from '../../core/index.js';
+import type { DeployTimings } from './orchestrator/index.js';
 import { DaemonError, sleep, systemClock, type Clock } from '../../shared/index.js';
 
 /** How long a deploy waits for another operation on the process (an autoscale) to end. */
@@ -12,18 +13,23 @@ export const DEPLOY_WAIT_MS = 120_000;
 const POLL_MS = 50;
 
 export interface SupervisorDeployPort {
-  deploy(process: string, strategy: DeployStrategy, onPhase: DeployPhase): Promise<void>;
+  deploy(
+    process: string,
+    strategy: DeployStrategy,
+    onPhase: DeployPhase,
+    timings?: DeployTimings,
+  ): Promise<void>;
   config(process: string): ProcessConfig;
 }
 
 export function supervisorDeployPort(
   supervisor: Supervisor,
-  options: { minHealthyMs?: number; clock?: Clock; waitMs?: number } = {},
+  options: { clock?: Clock; waitMs?: number } = {},
 ): SupervisorDeployPort {
   const clock = options.clock ?? systemClock;
   const waitMs = options.waitMs ?? DEPLOY_WAIT_MS;
   return {
-    async deploy(process, strategy, onPhase) {
+    async deploy(process, strategy, onPhase, timings = {}) {
       // Another operation (an autoscale, a restart) ends first: a deploy is not a conflict to
       // fail and roll back over, and meanwhile the autoscaler leaves a busy process alone.
       const program = supervisor.program(process);
@@ -36,11 +42,13 @@ export function supervisorDeployPort(
           );
         await sleep(clock, POLL_MS);
       }
-      const deployOptions =
-        options.minHealthyMs === undefined
-          ? { onPhase }
-          : { onPhase, minHealthyMs: options.minHealthyMs };
-      await program.deploy(strategy, deployOptions);
+      // The caller's timings, else the process's github.min_healthy_time.
+      const minHealthyMs = timings.minHealthyMs ?? program.config.github.min_healthy_time;
+      await program.deploy(strategy, {
+        onPhase,
+        ...(minHealthyMs > 0 ? { minHealthyMs } : {}),
+        ...(timings.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: timings.readyTimeoutMs }),
+      });
     },
     config: (process) => supervisor.program(process).config,
   };

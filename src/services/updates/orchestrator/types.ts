@@ -37,6 +37,8 @@ export interface UpdateStatus {
   /** The target tag; `latest` (or the requested tag) until the release is known. */
   to: string;
   strategy: UpdateStrategy;
+  /** What started it (api, webhook, poller, cli...), when the caller said. */
+  trigger?: string | undefined;
   phase: UpdatePhase;
   /** 0-100. */
   progress: number;
@@ -57,13 +59,34 @@ export interface DeployPort {
     process: string,
     strategy: UpdateStrategy,
     onPhase: (phase: DeployPhaseName, message: string) => void,
+    timings: DeployTimings,
   ): Promise<void>;
-  /** The process config (repository, github.asset, github.checksum, github.allow_prerelease, name). */
+  /** The process config (repository and github.*: asset, checksum, allow_prerelease, strategy, keep_versions). */
   config(process: string): ProcessConfig;
 }
 
+/** What an update needs of GitHub. */
+export type GithubLookup = Pick<
+  GithubClient,
+  'latestRelease' | 'releaseByTag' | 'listReleases' | 'assetDownload'
+>;
+
+/** A deploy's timings when the caller overrides the process's defaults. */
+export interface DeployTimings {
+  /** Rolling: how long a new instance must stay ready before an old one stops. */
+  minHealthyMs?: number | undefined;
+  /** How long a new instance may take to become ready (default: from its health check). */
+  readyTimeoutMs?: number | undefined;
+}
+
+export interface DeployOptions extends DeployTimings {
+  /** What started it (api, webhook, poller, cli...), kept in the status and its events. */
+  trigger?: string | undefined;
+}
+
 export interface UpdateServiceDeps {
-  github: Pick<GithubClient, 'latestRelease' | 'releaseByTag' | 'listReleases' | 'assetDownload'>;
+  /** One client, or one per process (a process's own github.token). */
+  github: GithubLookup | ((config: ProcessConfig) => GithubLookup);
   store: VersionStore;
   deploy: DeployPort;
   /** binaries/: installs go to <binariesDir>/<process>/<tag>/, downloads to <binariesDir>/.downloads/. */
@@ -71,7 +94,7 @@ export interface UpdateServiceDeps {
   clock: Clock;
   platform: NodeJS.Platform;
   arch: string;
-  /** Installs kept per process after a completed update (never current or previous). Default 5. */
+  /** Installs kept per process after a completed update (never current or previous); default each process's github.keep_versions. */
   keepInstalls?: number | undefined;
   /** Every status change (the lead turns them into events). */
   onStatus?: ((status: UpdateStatus) => void) | undefined;
@@ -80,15 +103,16 @@ export interface UpdateServiceDeps {
   newId?: (() => string) | undefined;
 }
 
-export interface UpdateOptions {
+export interface UpdateOptions extends DeployOptions {
   /** A release tag; default the latest release. */
   version?: string | undefined;
+  /** Default the process's github.strategy. */
   strategy?: UpdateStrategy | undefined;
   /** Reinstall (and redeploy) even when the version is already current. */
   force?: boolean | undefined;
 }
 
-export interface RollbackOptions {
+export interface RollbackOptions extends DeployOptions {
   /** An installed version; default the previous one. */
   version?: string | undefined;
   strategy?: UpdateStrategy | undefined;

@@ -164,7 +164,7 @@ describe.runIf(process.platform === 'linux')('UpdateService', () => {
 
     await publish(env.github, 'v2');
     const started = await env.service.update('api', { strategy: 'blue-green' });
-    expect(started).toMatchObject({ phase: 'pending', from: 'v1', to: 'latest', progress: 0 });
+    expect(started).toMatchObject({ phase: 'pending', from: 'v1', to: 'v2', progress: 0 });
     expect(env.service.current('api')?.id).toBe(started.id);
     const done = await env.service.waitFor(started.id);
 
@@ -411,18 +411,20 @@ describe.runIf(process.platform === 'linux')('UpdateService', () => {
     expect(done.phase).toBe('completed');
     env.github.failNext(500, 1);
     await publish(env.github, 'v2');
-    expect((await updateAndWait(env)).phase).toBe('failed');
+    await expect(env.service.update('api')).rejects.toMatchObject({ code: 'github_unavailable' });
     const said = JSON.stringify(env.statuses) + env.warnings.join('\n');
     expect(said).not.toContain(token);
   });
 
-  it('fails with github_rate_limited while GitHub is rate limited', async () => {
+  it('refuses with github_rate_limited while GitHub is rate limited, and starts nothing', async () => {
     const env = await setup();
     const reset = Math.floor(Date.now() / 1000) + 3600;
     env.github.rateLimit({ kind: 'primary', resetEpochSeconds: reset });
-    const done = await updateAndWait(env);
-    expect(done.phase).toBe('failed');
-    expect(done.error?.code).toBe('github_rate_limited');
+    await expect(env.service.update('api')).rejects.toMatchObject({
+      code: 'github_rate_limited',
+    });
+    expect(env.service.current('api')).toBeUndefined();
+    expect(env.statuses).toEqual([]);
     expect(env.deploy.calls).toHaveLength(0);
     expect(env.store.get('api').current).toBeUndefined();
   });

@@ -22,7 +22,10 @@ import type { ProcessVersions, VersionRecord } from '../versions/index.js';
 import { installRelease } from './install-release.js';
 import { StatusBoard, isTerminal, type StatusListener } from './status-board.js';
 import type {
+  DeployOptions,
   DeployPhaseName,
+  DeployTimings,
+  GithubLookup,
   RollbackOptions,
   UpdateOptions,
   UpdateServiceDeps,
@@ -30,7 +33,6 @@ import type {
   UpdateStrategy,
 } from './types.js';
 
-export const DEFAULT_KEEP_INSTALLS = 5;
 export const UPDATE_STRATEGIES: readonly UpdateStrategy[] = ['rolling', 'blue-green', 'immediate'];
 
 /** Progress (0-100) at each step; the download fills 0-60 by bytes. */
@@ -85,26 +87,27 @@ export class UpdateService {
   private readonly board: StatusBoard;
   /** process → id of its running update or rollback. */
   private readonly running = new Map<string, string>();
-  private readonly keepInstalls: number;
   private readonly warn: (message: string) => void;
   private readonly newId: () => string;
 
   constructor(private readonly deps: UpdateServiceDeps) {
     this.warn = deps.warn ?? (() => undefined);
-    this.keepInstalls = deps.keepInstalls ?? DEFAULT_KEEP_INSTALLS;
     this.newId = deps.newId ?? randomUUID;
     const sink = deps.onStatus ?? (() => undefined);
     this.board = new StatusBoard(sink, this.warn);
   }
 
   /**
-   * Starts an update and returns its status as started (`pending`); the rest runs in the
-   * background (watch / waitFor / status follow it). Refuses at once a process without a
-   * repository (invalid_argument) or one already updating (update_in_progress).
+   * Finds the release (so an unknown tag, a rate-limited or unreachable GitHub is the caller's
+   * error at once, not a failed status), then starts the update and returns its status as started
+   * (`pending`); the rest runs in the background (watch / waitFor / status follow it). Refuses at
+   * once a process without a repository (invalid_argument) or one already updating
+   * (update_in_progress).
    */
   async update(process: string, options: UpdateOptions = {}): Promise<UpdateStatus> {
     const config = this.deps.deploy.config(process);
-    if (config.repository === undefined) {
+    const repository = config.repository;
+    if (repository === undefined) {
       throw new DaemonError(
         'invalid_argument',
         `${process} has no repository: set processes[].repository to update it from GitHub releases`,
@@ -112,11 +115,17 @@ export class UpdateService {
       );
     }
     if (options.version === '') throw new DaemonError('invalid_argument', 'version is empty');
-    const strategy = checkStrategy(options.strategy);
-    const tracker = this.begin(process, 'update', options.version ?? 'latest', strategy);
-    this.background(tracker, () =>
-      this.runUpdate(tracker, config, config.repository as string, strategy, options),
-    );
+    const strategy = checkStrategy(options.strategy ?? config.github.strategy);
+    this.checkFree(process);
+    const github = this.github(config);
+    const release =
+      options.version === undefined
+        ? await github.latestRelease(repository, {
+            allowPrerelease: config.github.allow_prerelease,
+          })
+        : await github.releaseByTag(repository, options.version);
+    const tracker = this.begin(process, 'update', release.tag, strategy, options.trigger);
+    this.background(tracker, () => this.runUpdate(tracker, config, release, strategy, options));
     return tracker.status;
   }
 
@@ -125,12 +134,12 @@ export class UpdateService {
    * as started; it activates that version and deploys it, so its own binary runs.
    */
   async rollback(process: string, options: RollbackOptions = {}): Promise<UpdateStatus> {
-    this.deps.deploy.config(process);
-    const strategy = checkStrategy(options.strategy);
+    const config = this.deps.deploy.config(process);
+    const strategy = checkStrategy(options.strategy ?? config.github.strategy);
     this.checkFree(process);
     const target = this.deps.store.rollbackTarget(process, options.version);
-    const tracker = this.begin(process, 'rollback', target.version, strategy);
-    this.background(tracker, () => this.runRollback(tracker, target, strategy));
+    const tracker = this.begin(process, 'rollback', target.version, strategy, options.trigger);
+    this.background(tracker, () => this.runRollback(tracker, target, strategy, options));
     return tracker.status;
   }
 
@@ -155,6 +164,11 @@ export class UpdateService {
     return this.board.waitFor(id);
   }
 
+  private github(config: ProcessConfig): GithubLookup {
+    const { github } = this.deps;
+    return typeof github === 'function' ? github(config) : github;
+  }
+
   private checkFree(process: string): void {
     const running = this.running.get(process);
     if (running === undefined) return;
@@ -171,6 +185,7 @@ export class UpdateService {
     kind: UpdateStatus['kind'],
     to: string,
     strategy: UpdateStrategy,
+    trigger: string | undefined,
   ): Tracker {
     this.checkFree(process);
     const now = this.deps.clock.now();
@@ -183,6 +198,7 @@ export class UpdateService {
       ...(from === undefined ? {} : { from }),
       to,
       strategy,
+      ...(trigger === undefined ? {} : { trigger }),
       phase: 'pending',
       progress: 0,
       message: `${kind === 'update' ? 'update' : 'rollback'} of ${process} to ${to} queued`,
@@ -212,33 +228,19 @@ export class UpdateService {
   private async runUpdate(
     tracker: Tracker,
     config: ProcessConfig,
-    repository: string,
+    release: Release,
     strategy: UpdateStrategy,
     options: UpdateOptions,
   ): Promise<void> {
-    const { store, github } = this.deps;
+    const { store } = this.deps;
     const process = config.name;
     const force = options.force === true;
-    let release: Release;
     let before: ProcessVersions;
     let record: VersionRecord;
     /** The record a forced reinstall replaced (its directory is deleted after the deploy). */
     let replaced: VersionRecord | undefined;
     try {
-      tracker.set({
-        message:
-          options.version === undefined
-            ? `looking up the latest release of ${repository}`
-            : `looking up release ${options.version} of ${repository}`,
-      });
-      release =
-        options.version === undefined
-          ? await github.latestRelease(repository, {
-              allowPrerelease: config.github.allow_prerelease,
-            })
-          : await github.releaseByTag(repository, options.version);
       const tag = release.tag;
-      tracker.set({ to: tag });
       before = store.get(process);
       if (before.current?.version === tag && !force) {
         tracker.set({ phase: 'completed', progress: PROGRESS.done, message: `already at ${tag}` });
@@ -262,9 +264,9 @@ export class UpdateService {
     }
 
     try {
-      await this.deploy(tracker, process, strategy, '');
+      await this.deploy(tracker, process, strategy, '', options);
     } catch (error) {
-      await this.restore(tracker, process, strategy, before, error, replaced, record);
+      await this.restore(tracker, process, strategy, options, before, error, replaced, record);
       return;
     }
     if (replaced && resolve(replaced.dir) !== resolve(record.dir)) {
@@ -288,7 +290,7 @@ export class UpdateService {
     const process = config.name;
     const destDir = await this.freshInstallDir(process, release.tag, before);
     const result = await installRelease({
-      github: this.deps.github,
+      github: this.github(config),
       config,
       release,
       destDir,
@@ -352,6 +354,7 @@ export class UpdateService {
     tracker: Tracker,
     target: VersionRecord,
     strategy: UpdateStrategy,
+    options: DeployOptions,
   ): Promise<void> {
     const process = tracker.status.process;
     const before = this.deps.store.get(process);
@@ -363,9 +366,9 @@ export class UpdateService {
     }
     tracker.set({ progress: PROGRESS.installed, message: `${target.version} is current again` });
     try {
-      await this.deploy(tracker, process, strategy, '');
+      await this.deploy(tracker, process, strategy, '', options);
     } catch (error) {
-      await this.restore(tracker, process, strategy, before, error, undefined, target);
+      await this.restore(tracker, process, strategy, options, before, error, undefined, target);
       return;
     }
     tracker.set({
@@ -383,6 +386,7 @@ export class UpdateService {
     tracker: Tracker,
     process: string,
     strategy: UpdateStrategy,
+    options: DeployOptions,
     before: ProcessVersions,
     cause: unknown,
     replaced: VersionRecord | undefined,
@@ -395,7 +399,7 @@ export class UpdateService {
     try {
       if (replaced) await this.deps.store.recordInstalled(process, replaced);
       await this.deps.store.restore(process, before);
-      await this.deploy(tracker, process, strategy, `restoring ${back}: `);
+      await this.deploy(tracker, process, strategy, `restoring ${back}: `, options);
     } catch (error) {
       const second = DaemonError.from(error);
       tracker.fail(failure, `${reason}; restoring ${back} failed too: ${second.message}`);
@@ -418,15 +422,18 @@ export class UpdateService {
     process: string,
     strategy: UpdateStrategy,
     prefix: string,
+    options: DeployOptions,
   ): Promise<void> {
     let live = true;
     const onPhase = (phase: DeployPhaseName, message: string): void => {
       if (!live) return;
-      tracker.set({ phase, progress: PROGRESS[phase], message: `${prefix}${message}` });
+      // A rolling deploy goes through the phases once per instance: progress never goes back.
+      const progress = Math.max(tracker.status.progress, PROGRESS[phase]);
+      tracker.set({ phase, progress, message: `${prefix}${message}` });
     };
     onPhase('starting', `deploying (${strategy})`);
     try {
-      await this.deps.deploy.deploy(process, strategy, onPhase);
+      await this.deps.deploy.deploy(process, strategy, onPhase, deployTimings(options));
     } finally {
       live = false;
     }
@@ -456,7 +463,8 @@ export class UpdateService {
 
   private async prune(process: string): Promise<void> {
     try {
-      await this.deps.store.prune(process, this.keepInstalls);
+      const keep = this.deps.keepInstalls ?? this.deps.deploy.config(process).github.keep_versions;
+      await this.deps.store.prune(process, keep);
     } catch (error) {
       this.warn(`pruning old installs of ${process} failed: ${(error as Error).message}`);
     }
@@ -469,6 +477,14 @@ export class UpdateService {
       this.warn(`cannot delete ${dir} of ${what}: ${(error as Error).message}`);
     }
   }
+}
+
+/** The deploy's own timings, only those the caller set. */
+function deployTimings(options: DeployOptions): DeployTimings {
+  return {
+    ...(options.minHealthyMs === undefined ? {} : { minHealthyMs: options.minHealthyMs }),
+    ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
+  };
 }
 
 function checkStrategy(strategy: UpdateStrategy | undefined): UpdateStrategy {
