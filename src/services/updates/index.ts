@@ -1,9 +1,8 @@
 /**
- * Hot deploys from GitHub Releases (issue 7). Built so far: the releases client, asset
- * selection, download, checksum and safe installation, the version store, the update
- * orchestrator (strategies through Program.deploy, automatic rollback), and the prestart hook
- * that runs the installed release (the only part wired into the daemon yet). The API routes,
- * webhooks, poller and CLI come next.
+ * Hot deploys from GitHub Releases: the releases client, asset selection, download, checksum and
+ * safe installation, the version store, the update orchestrator (strategies through
+ * Program.deploy, automatic rollback), the prestart hook that runs the installed release, the
+ * poller (auto_update, from GitHub or the Cloudflare webhook worker) and webhook parsing.
  */
 export type * from './types.js';
 export * from './github/index.js';
@@ -12,3 +11,6 @@ export * from './versions/index.js';
 export { releaseHook } from './release-hook.js';
 export { supervisorDeployPort, type SupervisorDeployPort } from './supervisor-deploy.js';
 export * from './orchestrator/index.js';
+export * from './poller/index.js';
+export * from './worker/index.js';
+export * from './webhook/index.js';
