@@ -16,6 +16,7 @@ import { ProcessUseCases } from './process-use-cases.js';
 import { liveTunnelUrl, RegistryUseCases } from './registry-use-cases.js';
 import { RepositoryUseCases } from './repository-use-cases.js';
 import { TunnelUseCases, type TunnelStatusSource } from './tunnel-use-cases.js';
+import { UpdateUseCases, type UpdatesSource } from './update-use-cases.js';
 
 export interface AppOptions {
   supervisor: Supervisor;
@@ -37,6 +38,8 @@ export interface AppOptions {
   balancers?: BalancerSource | undefined;
   /** The autoscaler, when a process has scaling enabled. */
   autoscaler?: AutoscaleSource | undefined;
+  /** Hot deploys: the update orchestrator, the version store and GitHub lookups. */
+  updates?: UpdatesSource | undefined;
 }
 
 export interface App {
@@ -50,6 +53,8 @@ export interface App {
   metrics: MetricsUseCases;
   /** Load balancers (routes, backends, stats) and autoscaler decisions. */
   balancers: BalancerUseCases;
+  /** Updates and rollbacks from GitHub releases, versions, webhooks' triggers. */
+  updates: UpdateUseCases;
   /** Supervisor events (lifecycle, health, scale) for streams. */
   subscribe(listener: (event: SupervisorEvent) => void): () => void;
 }
@@ -93,6 +98,7 @@ export function createApp(options: AppOptions): App {
       options.autoscaler,
       (name) => scalePolicy(options.supervisor.program(name).config.scaling),
     ),
+    updates: new UpdateUseCases(options.supervisor, options.clock, options.updates),
     subscribe: (listener) => options.supervisor.events.subscribe(listener),
   };
 }
@@ -118,3 +124,30 @@ export type {
   BalancerUseCases,
   BalancerView,
 } from './balancer-use-cases.js';
+export type {
+  AvailableUpdateView,
+  ProcessVersionView,
+  ReleaseNotice,
+  RollbackInput,
+  RollbackStartedView,
+  TriggeredUpdate,
+  UpdateAllEntry,
+  UpdateAllView,
+  UpdateInput,
+  UpdateStartedView,
+  UpdateStatusView,
+  UpdatesSource,
+  UpdateUseCases,
+  VersionHistoryEntry,
+  WebhookSettings,
+} from './update-use-cases.js';
+// Webhook signature and payload parsing, for the REST edge (services stay behind the app).
+export {
+  SIGNATURE_HEADER,
+  cloudflareWebhookRequest,
+  githubWebhookTrigger,
+  verifyWebhookSignature,
+  webhookSignature,
+  type CloudflareWebhookRequest,
+  type GithubTrigger,
+} from '../services/updates/index.js';

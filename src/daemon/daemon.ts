@@ -121,6 +121,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     prometheus: config.metrics.prometheus,
     balancers: services.balancers,
     autoscaler: services.scaler,
+    updates: services.updates,
     apiUrl: () =>
       server
         ? apiUrl(config.server.tls ? 'https' : 'http', config.server.host, server.port)

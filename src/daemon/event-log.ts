@@ -78,6 +78,22 @@ export function logEvent(logger: Logger, event: SupervisorEvent): void {
       );
       return;
     }
+    case 'process.update': {
+      // Each phase change is a line; a failure or a rollback is a warning.
+      const trouble = event.phase === 'failed' || event.phase === 'rolled_back';
+      logger[trouble ? 'warn' : 'info'](
+        { process: event.process, update: event.updateId, phase: event.phase, to: event.to },
+        `${event.kind} ${event.process} → ${event.to}: ${event.message}`,
+      );
+      return;
+    }
+    case 'process.update_check': {
+      logger[event.outcome === 'error' ? 'warn' : 'info'](
+        { process: event.process, outcome: event.outcome, latest: event.latest },
+        `update check ${event.process}: ${event.message}`,
+      );
+      return;
+    }
     case 'instance.secrets': {
       const changes = [
         event.added.length ? `added ${event.added.join(', ')}` : '',

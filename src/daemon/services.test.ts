@@ -76,12 +76,13 @@ processes:
     const original = readFileSync(certFile, 'utf8');
 
     // Day by day: each check runs real file I/O, then schedules the next one on the fake clock
-    // (beside it, the timers of the hourly metrics tick and of the autoscaler, which follows it).
+    // (beside it, the timers of the hourly metrics tick, of the autoscaler, which follows it, and
+    // of the update poller's tick).
     const renewedYet = () =>
       events.some((e) => e.type === 'process.certificate' && e.action === 'renewed');
     for (let day = 0; day < 5 && !renewedYet(); day++) {
       await waitFor(() =>
-        clock.pendingTimers === 3 ? true : 'the next check is not scheduled yet',
+        clock.pendingTimers === 4 ? true : 'the next check is not scheduled yet',
       );
       await clock.advance(DAY);
     }

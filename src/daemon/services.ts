@@ -15,6 +15,7 @@ import { MetricsService } from '../services/metrics/index.js';
 import { ScalerLoop, scalePolicy } from '../services/scaler/index.js';
 import { SecretsService, secretsHook } from '../services/secrets/index.js';
 import { releaseHook, VersionStore } from '../services/updates/index.js';
+import { buildUpdates, type DaemonUpdates } from './updates.js';
 import { tunnelHook, type IdentifyProcess } from '../services/tunnel/index.js';
 import type { Clock, Platform } from '../shared/index.js';
 import { CertificateRestarts } from './certificate-restarts.js';
@@ -44,6 +45,8 @@ export interface Services {
   balancers: BalancerService | undefined;
   /** The autoscaler (it scales the processes whose config enables scaling, at each tick). */
   scaler: ScalerLoop;
+  /** Hot deploys: updates, rollbacks, versions, GitHub lookups. */
+  updates: DaemonUpdates;
   /** Opens the balancers' listeners; rejects when one cannot listen (the daemon does not start). */
   listen(): Promise<void>;
   /** Starts what runs beside the supervisor (metrics, renewal, tunnel) once the API listens. */
@@ -169,6 +172,14 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
       }),
   });
 
+  const updates = buildUpdates({
+    config,
+    clock,
+    versions,
+    supervisor: () => supervisor,
+    report,
+  });
+
   let stopped = false;
   let renewer: CertRenewer | undefined;
   let restarts: CertificateRestarts | undefined;
@@ -181,6 +192,7 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
     metrics,
     balancers,
     scaler,
+    updates,
     listen: async () => {
       await balancers?.listen();
     },
@@ -193,6 +205,7 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
       await metrics.start(started);
       balancers?.start(started);
       scaler.start();
+      updates.start();
       // Beside the supervisor's boot, not before it: a slow worker must not hold up the other
       // processes; the boot's own starts share this login (one generation per process).
       void secrets.prepare(started.currentConfig().processes, (name, message) =>
@@ -227,6 +240,7 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
     async stop() {
       stopped = true;
       scaler.stop();
+      updates.stop();
       metrics.stop();
       renewer?.stop();
       restarts?.stop();

@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startFakeGithub } from '../fakes/github.js';
 import { fixture, ROOT } from '../helpers/paths.js';
 import { portRange, startDaemon, writeConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -94,8 +95,9 @@ function grpcPortOf(daemon: DaemonProcess): number {
   return Number(match[1]);
 }
 
-const CONFIG = (range: string, extra = '') => `
+const CONFIG = (range: string, extra = '', top = '') => `
 server: { port: 0, grpc_port: 0${extra} }
+${top}
 processes:
   - name: web
     binary_path: ${fixture('http-service.mjs')}
@@ -115,7 +117,13 @@ processes:
 describe('gRPC interop (grpc-js and the .proto file against the real daemon)', () => {
   it('answers every ProcessManager RPC on the native port', async () => {
     const dir = tempDir();
-    const daemon = await startDaemon(dir, writeConfig(dir, CONFIG(portRange())));
+    const github = await startFakeGithub();
+    onTestFinished(() => github.close());
+    github.publish('acme/alpha', { tag: 'v1.0.0', body: 'Notes of alpha v1' });
+    const daemon = await startDaemon(
+      dir,
+      writeConfig(dir, CONFIG(portRange(), '', `github: { api_url: ${github.apiUrl} }`)),
+    );
     const { client, call, stream } = connect(grpcPortOf(daemon));
     try {
       expect(await call('ListProcesses')).toEqual({ process_names: ['alpha', 'web'], count: 2 });
@@ -223,17 +231,32 @@ describe('gRPC interop (grpc-js and the .proto file against the real daemon)', (
         count: 2,
       });
 
-      for (const [rpc, request] of [
-        ['UpdateAllProcesses', {}],
-        ['UpdateProcess', { process_name: 'web' }],
-        ['GetProcessVersion', { process_name: 'web' }],
-        ['ListAvailableUpdates', {}],
-        ['RollbackProcess', { process_name: 'web' }],
-      ] as const) {
-        const error = await failure(call(rpc, request));
-        expect(error.code, rpc).toBe(grpc.status.UNIMPLEMENTED);
-        expect(error.details, rpc).toMatch(/updates arrive with the GitHub hot-deploy feature/);
-      }
+      // The update RPCs answer from the fake GitHub: alpha has a release, web has none.
+      expect(await call('GetProcessVersion', { process_name: 'alpha' })).toEqual({
+        process_name: 'alpha',
+        current_version: '',
+        latest_version: 'v1.0.0',
+        update_available: true,
+        instances: [], // stopped above
+      });
+      const available = await call<{ updates: Array<Record<string, unknown>> }>(
+        'ListAvailableUpdates',
+      );
+      expect(available.updates).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            process_name: 'alpha',
+            latest_version: 'v1.0.0',
+            release_notes: 'Notes of alpha v1',
+            up_to_date: false,
+          }),
+          expect.objectContaining({ process_name: 'web', latest_version: '' }),
+        ]),
+      );
+      const missing = await failure(call('UpdateProcess', { process_name: 'web', version: 'v9' }));
+      expect(missing.code).toBe(grpc.status.NOT_FOUND);
+      const nothingBefore = await failure(call('RollbackProcess', { process_name: 'web' }));
+      expect(nothingBefore.code).toBe(grpc.status.INVALID_ARGUMENT);
       // Metrics are real samples of the instance's process (uint64 fields arrive as strings).
       type Metrics = {
         process_name: string;
@@ -269,8 +292,7 @@ describe('gRPC interop (grpc-js and the .proto file against the real daemon)', (
         updates.on('data', () => undefined);
         updates.on('error', resolve);
       });
-      expect(watchUpdate.code).toBe(grpc.status.UNIMPLEMENTED);
-      expect(watchUpdate.details).toMatch(/hot-deploy/);
+      expect(watchUpdate.code).toBe(grpc.status.NOT_FOUND); // no update has this id
 
       // Shutdown: the watcher sees the instances stop, then the stream ends with UNAVAILABLE.
       daemon.child.kill('SIGTERM');

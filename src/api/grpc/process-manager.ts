@@ -2,7 +2,8 @@
  * proto.ProcessManager over the app facade, mirroring the REST process routes call for call so
  * both edges behave the same: the same use cases, the same checks on the input (process names of
  * 1 to 200 characters, instance counts 0 to 1000), the same DaemonErrors (mapped by the error
- * interceptor). The update RPCs answer UNIMPLEMENTED until their feature exists.
+ * interceptor). The update RPCs run over app.updates (UNIMPLEMENTED from the app when the daemon
+ * has no update machinery).
  */
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { App } from '../../app/index.js';
@@ -16,6 +17,15 @@ import {
   processMetricsMessage,
   type SupervisorEvent,
 } from './proto-views.js';
+import {
+  availableUpdatesMessage,
+  rollbackStartedMessage,
+  updateAllMessage,
+  updateStartedMessage,
+  updateStatusMessage,
+  updateStatusStream,
+  versionInfoMessage,
+} from './update-views.js';
 import { bufferedEvents } from './watch-events.js';
 
 export interface ProcessManagerOptions {
@@ -99,25 +109,94 @@ export function processManagerService(
         aggregated: aggregatedMetricsMessage(aggregated),
       };
     },
-    updateAllProcesses: () => notYet('UpdateAllProcesses', UPDATES),
-    updateProcess: () => notYet('UpdateProcess', UPDATES),
-    getProcessVersion: () => notYet('GetProcessVersion', UPDATES),
-    listAvailableUpdates: () => notYet('ListAvailableUpdates', UPDATES),
-    rollbackProcess: () => notYet('RollbackProcess', UPDATES),
-    // eslint-disable-next-line require-yield -- refuses before the first message
-    async *watchUpdate() {
-      notYet('WatchUpdate', UPDATES);
+    async updateAllProcesses(request) {
+      return updateAllMessage(
+        await app.updates.updateAll({
+          strategy: strategy(request.strategy),
+          force: request.force || undefined,
+          timeout: seconds(request.timeout, 'timeout'),
+          healthCheckDelay: seconds(request.healthCheckDelay, 'health_check_delay'),
+        }),
+      );
+    },
+    async updateProcess(request) {
+      const name = processName(request.processName);
+      return updateStartedMessage(
+        await app.updates.update(name, {
+          version: version(request.version),
+          force: request.force || undefined,
+          strategy: strategy(request.strategy),
+          instances: instanceIndexes(request.instances),
+        }),
+      );
+    },
+    async getProcessVersion(request) {
+      return versionInfoMessage(await app.updates.version(processName(request.processName)));
+    },
+    async listAvailableUpdates() {
+      return availableUpdatesMessage((await app.updates.available()).updates);
+    },
+    async rollbackProcess(request) {
+      const name = processName(request.processName);
+      return rollbackStartedMessage(
+        await app.updates.rollback(name, { version: version(request.version) }),
+      );
+    },
+    async *watchUpdate(request, context) {
+      const id = updateId(request.updateId);
+      const statuses = updateStatusStream(
+        (listener) => app.updates.watch(id, listener),
+        context.signal,
+      );
+      for await (const status of statuses) yield updateStatusMessage(status);
     },
   };
 }
 
-const UPDATES = 'updates arrive with the GitHub hot-deploy feature';
+/** The REST schemas' bounds (pending-schemas.ts), with the proto's field names. */
+const MAX_VERSION_LENGTH = 200;
+const MAX_STRATEGY_LENGTH = 50;
+const MAX_UPDATE_ID_LENGTH = 200;
 
-function notYet(rpc: string, why: string): never {
-  throw new DaemonError(
-    'not_implemented',
-    `${rpc} is not available in this version of gowinproc: ${why}; nothing was done`,
-  );
+function invalid(field: string, message: string): DaemonError {
+  return new DaemonError('invalid_argument', `invalid request: ${field} ${message}`, {
+    details: { fields: [field] },
+  });
+}
+
+/** Empty: the latest release (UpdateProcess) or the previous version (RollbackProcess). */
+function version(value: string): string | undefined {
+  if (value.length > MAX_VERSION_LENGTH)
+    throw invalid('version', `is longer than ${MAX_VERSION_LENGTH} characters`);
+  return optional(value);
+}
+
+/** Empty: the process's github.strategy; the app refuses a name it does not know. */
+function strategy(value: string): string | undefined {
+  if (value.length > MAX_STRATEGY_LENGTH)
+    throw invalid('strategy', `is longer than ${MAX_STRATEGY_LENGTH} characters`);
+  return optional(value);
+}
+
+function updateId(value: string): string {
+  if (value === '') throw invalid('update_id', 'is required');
+  if (value.length > MAX_UPDATE_ID_LENGTH)
+    throw invalid('update_id', `is longer than ${MAX_UPDATE_ID_LENGTH} characters`);
+  return value;
+}
+
+/** int32 seconds; proto3 cannot tell 0 from unset, so 0 means "the process's default". */
+function seconds(value: number, field: string): number | undefined {
+  if (value < 0) throw invalid(field, `must not be negative, got ${value}`);
+  return value === 0 ? undefined : value;
+}
+
+/** Instance indexes; none given means all (the app refuses a partial set). */
+function instanceIndexes(values: number[]): number[] | undefined {
+  const negative = values.find((v) => v < 0);
+  if (negative !== undefined)
+    throw invalid('instances', `must be instance indexes (0 or more), got ${negative}`);
+  return values.length === 0 ? undefined : values;
 }
 
 /** The REST routes' rule for `:name` (schemas.ts processName), with the proto's field name. */

@@ -21,7 +21,7 @@ details.op > div { padding: 0 0.9rem 0.7rem; }
 .get { color: #1a7f37; } .post { color: #bc4c00; } .put, .patch { color: #8250df; } .delete { color: #cf222e; }
 .path { font-weight: 600; } .summary { color: var(--muted); flex: 1 1 20rem; }
 .badge { font-size: 12px; border: 1px solid var(--line); border-radius: 10px; padding: 0 0.5rem; }
-.public { color: #1a7f37; } .pending { color: #bc4c00; }
+.public { color: #1a7f37; }
 table { border-collapse: collapse; margin: 0.3rem 0; } td, th { border: 1px solid var(--line); padding: 0.2rem 0.5rem; text-align: left; vertical-align: top; }
 h4 { margin: 0.8rem 0 0.2rem; } .muted { color: var(--muted); }
 #filter { width: 100%; max-width: 28rem; padding: 0.35rem; font: inherit; margin: 0.6rem 0; }
@@ -129,7 +129,6 @@ const SCRIPT = String.raw`
       el('span', 'method ' + method, method),
       el('span', 'path', path),
       el('span', 'summary', op.summary || ''),
-      op['x-pending-feature'] ? el('span', 'badge pending', 'not implemented yet') : null,
       el('span', 'badge' + (role === 'public' ? ' public' : ''), role === 'public' ? 'no credentials' : 'role: ' + role)));
     var body = el('div');
     add(body, el('p', null, op.description || ''), el('div', 'muted', 'operationId: ' + op.operationId));

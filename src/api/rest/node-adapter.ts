@@ -11,9 +11,10 @@ import {
 } from 'node:http';
 import { DaemonError, errnoCode } from '../../shared/index.js';
 import { HTTP_STATUS } from './error-status.js';
-import type { RestResponse, Router } from './router.js';
+import { MAX_BODY_BYTES } from './route.js';
+import { tooLarge, type RestResponse, type Router } from './router.js';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+export { MAX_BODY_BYTES };
 const SSE_KEEPALIVE_MS = 15_000;
 
 export interface RunningServer {
@@ -53,9 +54,10 @@ export function nodeHandler(
 async function serveOne(router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const abort = new AbortController();
   res.once('close', () => abort.abort());
-  let body: string;
+  const policy = router.bodyPolicy(req.method ?? 'GET', req.url ?? '/');
+  let bytes: Buffer;
   try {
-    body = await readBody(req);
+    bytes = await readBody(req, policy.maxBytes);
   } catch (error) {
     const failure = DaemonError.from(error, 'invalid_argument');
     write(res, {
@@ -72,7 +74,9 @@ async function serveOne(router: Router, req: IncomingMessage, res: ServerRespons
     method: req.method ?? 'GET',
     url: req.url ?? '/',
     headers,
-    body,
+    // A raw-body route reads the bytes only: no text copy of a (webhook's) large body.
+    body: policy.raw ? '' : bytes.toString('utf8'),
+    rawBody: bytes,
     signal: abort.signal,
     remoteAddress: req.socket.remoteAddress,
   });
@@ -117,33 +121,30 @@ function write(res: ServerResponse, response: Extract<RestResponse, { body: stri
   res.end(response.body);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
+    if (declared > maxBytes) {
       req.resume();
-      reject(tooLarge());
+      reject(tooLarge(maxBytes));
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > maxBytes) {
         req.removeAllListeners('data');
         req.resume();
-        reject(tooLarge());
+        reject(tooLarge(maxBytes));
         return;
       }
       chunks.push(chunk);
     });
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
   });
 }
-
-const tooLarge = (): DaemonError =>
-  new DaemonError('payload_too_large', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
 
 export async function listen(router: Router, options: ListenOptions): Promise<RunningServer> {
   const handler = nodeHandler(router, options.mount);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ERROR_CODE_LIST } from '../../shared/index.js';
 import type { RouteSpec } from './route.js';
 import { droppedEventSchema, supervisorEventSchema } from './routes/event-routes.js';
-import { updateStatusSchema } from './routes/pending-schemas.js';
+import { updateStatusSchema } from './routes/update-schemas.js';
 import {
   instanceSchema,
   logLineSchema,
@@ -148,29 +148,23 @@ function operation(
     ...parametersOf(spec.params, 'path', convert),
     ...parametersOf(spec.query, 'query', convert),
   ];
-  const access = isPublic
-    ? 'Open without credentials.'
-    : `Requires the ${spec.role} role (or higher).`;
-  const pending = spec.pending
-    ? ` Not implemented yet: answers 501 not_implemented until ${spec.pending} lands.`
-    : '';
+  const access = spec.signature
+    ? `${spec.signature.description}${spec.signature.orRole ? ` Alternatively, a credential with the ${spec.signature.orRole} role (or higher).` : ''}`
+    : isPublic
+      ? 'Open without credentials.'
+      : `Requires the ${spec.role} role (or higher).`;
   const status = String(spec.status ?? 200);
   const responses: Record<string, JsonSchema> = {
     [status]: { description: successDescription(spec), content: successContent(spec, convert) },
   };
-  if (spec.pending)
-    responses['501'] = {
-      $ref: '#/components/responses/Error',
-      description: `not_implemented until ${spec.pending} lands`,
-    };
   responses['4XX'] = { $ref: '#/components/responses/Error' };
   responses['5XX'] = { $ref: '#/components/responses/Error' };
   return {
     operationId: operationId(spec),
     summary: spec.summary,
-    description: `${access}${pending}`,
+    description: access,
     'x-required-role': spec.role,
-    ...(spec.pending ? { 'x-pending-feature': spec.pending } : {}),
+    ...(spec.signature ? { 'x-signature-header': spec.signature.header } : {}),
     security: isPublic ? [] : [{ bearer: [] }, { apiKey: [] }],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(spec.body

@@ -9,7 +9,8 @@ import { eventRoutes } from './routes/event-routes.js';
 import { logRoutes } from './routes/log-routes.js';
 import { balancerRoutes } from './routes/balancer-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
-import { pendingRoutes } from './routes/pending-routes.js';
+import { updateRoutes } from './routes/update-routes.js';
+import { webhookRoutes } from './routes/webhook-routes.js';
 import { processRoutes } from './routes/process-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
 
@@ -30,8 +31,9 @@ export function restRoutes(app: App): RouteSpec[] {
     ...eventRoutes(app),
     ...metricsRoutes(app),
     ...balancerRoutes(app),
-    ...pendingRoutes(app),
+    ...updateRoutes(app),
     ...registryRoutes(app),
+    ...webhookRoutes(app),
   ];
   // The document describes the whole table, these two routes included.
   routes.push(...docRoutes(() => routes));

@@ -4,9 +4,12 @@
  * routes and documents them (the management-API work generates the OpenAPI document from it).
  */
 import type { z } from 'zod';
-import type { Requirement } from '../auth/index.js';
+import type { Principal, Requirement, Role } from '../auth/index.js';
 
 export type Method = 'get' | 'post';
+
+/** The request body limit of every route but those that set `rawBody.maxBytes`. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface HandlerInput<P, Q, B> {
   params: P;
@@ -14,6 +17,15 @@ export interface HandlerInput<P, Q, B> {
   body: B;
   /** Aborted when the client goes away (for streams). */
   signal: AbortSignal;
+  /** The request headers, names in lower case. */
+  headers: Readonly<Record<string, string | undefined>>;
+  /** The body's bytes as received: present exactly for routes with `rawBody`. */
+  rawBody?: Buffer;
+  /**
+   * Checks the caller's credentials against a role as the router does for `role` (same rate
+   * limit on failures): for a route that accepts a signature or, failing that, a credential.
+   */
+  authorize(required: Requirement): Promise<Principal>;
 }
 
 /** One server-sent event. */
@@ -38,6 +50,18 @@ export function isSseStream(value: unknown): value is SseStream {
   return (
     typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'sse'
   );
+}
+
+/** A JSON answer whose status the handler chooses (a webhook answers 202 or 200). */
+export class StatusAnswer {
+  constructor(
+    readonly status: 200 | 201 | 202,
+    readonly value: unknown,
+  ) {}
+}
+
+export function withStatus(status: 200 | 201 | 202, value: unknown): StatusAnswer {
+  return new StatusAnswer(status, value);
 }
 
 /** A handler result sent as it is (an HTML page, Prometheus text), not as JSON. */
@@ -79,9 +103,20 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   produces?: 'json' | 'sse' | 'json-or-sse' | { raw: string };
   /** For streams: the event names (`event:`) with the schema of each one's JSON data. */
   events?: Readonly<Record<string, z.ZodType>>;
-  /** The feature that will implement this route; until then it answers 501 not_implemented. */
-  pending?: string;
-  /** Returns a JSON-able value, an SseStream, or a RawBody. */
+  /**
+   * The handler reads the body itself (a webhook checks a signature over its bytes before
+   * anything parses them): it gets `rawBody`, the router neither parses nor validates the body
+   * (`body` then only documents it; parse it with router.ts's parseJsonBody), and the body may
+   * be up to `maxBytes` long instead of MAX_BODY_BYTES.
+   */
+  rawBody?: { maxBytes: number };
+  /**
+   * A `public` route whose handler authenticates the caller by a signature of the body in
+   * `header` (webhooks) or, with `orRole`, by a credential of that role instead: for the
+   * OpenAPI document and the auth matrix.
+   */
+  signature?: { header: string; description: string; orRole?: Role };
+  /** Returns a JSON-able value, a StatusAnswer, an SseStream, or a RawBody. */
   handler(input: HandlerInput<P, Q, B>): unknown;
 }
 

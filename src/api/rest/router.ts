@@ -11,15 +11,24 @@ import { DaemonError, isLoopbackHost } from '../../shared/index.js';
 import type { AuthPolicy } from '../auth/index.js';
 import { corsHeaders, isAllowedOrigin, preflightHeaders } from './cors.js';
 import { HTTP_STATUS } from './error-status.js';
-import { isRawBody, isSseStream, type RouteSpec, type SseStream } from './route.js';
+import {
+  isRawBody,
+  isSseStream,
+  MAX_BODY_BYTES,
+  StatusAnswer,
+  type RouteSpec,
+  type SseStream,
+} from './route.js';
 
 export interface RestRequest {
   method: string;
   /** Path and query, e.g. `/api/v1/processes/web/logs?tail=10`. */
   url: string;
   headers: Readonly<Record<string, string | undefined>>;
-  /** The raw body ('' when none). */
+  /** The body as text ('' when none; node-adapter leaves it '' for `rawBody` routes). */
   body: string;
+  /** The body's bytes when the transport has them; else `body`'s UTF-8 (in-process callers). */
+  rawBody?: Buffer | undefined;
   signal?: AbortSignal;
   /** The peer's address (for rate limits on failed authentication). */
   remoteAddress?: string | undefined;
@@ -78,44 +87,72 @@ export class Router {
     return response;
   }
 
+  /**
+   * How much body the transport may read for this request, and whether the route wants the
+   * bytes only (no text): asked before the body is read, so a webhook may send more than others.
+   */
+  bodyPolicy(method: string, target: string): { maxBytes: number; raw: boolean } {
+    let spec: RouteSpec | undefined;
+    try {
+      spec = this.match(method.toLowerCase(), parseRequestUrl(target).pathname)?.route.spec;
+    } catch {
+      spec = undefined; // an invalid target: dispatch answers it
+    }
+    return spec?.rawBody
+      ? { maxBytes: spec.rawBody.maxBytes, raw: true }
+      : { maxBytes: MAX_BODY_BYTES, raw: false };
+  }
+
+  private match(
+    method: string,
+    pathname: string,
+  ): { route: CompiledRoute; values: string[] } | undefined {
+    for (const route of this.routes) {
+      if (route.spec.method !== method) continue;
+      const match = route.pattern.exec(pathname);
+      if (match) return { route, values: match.slice(1) };
+    }
+    return undefined;
+  }
+
   private async dispatch(request: RestRequest): Promise<RestResponse> {
     const url = parseRequestUrl(request.url);
     const method = request.method.toLowerCase();
     if (method === 'options') return this.preflight(request, url.pathname);
-    let matched: { route: CompiledRoute; values: string[] } | undefined;
-    for (const route of this.routes) {
-      if (route.spec.method !== method) continue;
-      const match = route.pattern.exec(url.pathname);
-      if (match) {
-        matched = { route, values: match.slice(1) };
-        break;
-      }
-    }
+    const matched = this.match(method, url.pathname);
     if (!matched) throw new DaemonError('not_found', `no route ${request.method} ${url.pathname}`);
     checkBrowserRequest(request.headers, this.guard);
     const { spec, names } = matched.route;
-    await this.auth.authorize(
-      {
-        authorization: request.headers['authorization'],
-        apiKey: request.headers['x-api-key'],
-        remoteAddress: request.remoteAddress,
-        viaTunnel: cameThroughTunnel(request.headers),
-        clientIp: request.headers['cf-connecting-ip'],
-      },
-      spec.role,
-    );
+    const credentials = {
+      authorization: request.headers['authorization'],
+      apiKey: request.headers['x-api-key'],
+      remoteAddress: request.remoteAddress,
+      viaTunnel: cameThroughTunnel(request.headers),
+      clientIp: request.headers['cf-connecting-ip'],
+    };
+    await this.auth.authorize(credentials, spec.role);
 
     const rawParams: Record<string, string> = {};
     names.forEach((name, i) => (rawParams[name] = decodeSegment(matched.values[i] ?? '')));
     const params = parse(spec.params, rawParams, 'path');
     const query = parse(spec.query, Object.fromEntries(url.searchParams), 'query');
-    const body = spec.body ? parse(spec.body, parseJson(request.body), 'body') : undefined;
+    let rawBody: Buffer | undefined;
+    if (spec.rawBody) {
+      rawBody = request.rawBody ?? Buffer.from(request.body, 'utf8');
+      if (rawBody.length > spec.rawBody.maxBytes) throw tooLarge(spec.rawBody.maxBytes);
+    }
+    const body =
+      spec.body && !spec.rawBody ? parse(spec.body, parseJson(request.body), 'body') : undefined;
     const result = await spec.handler({
       params,
       query,
       body,
       signal: request.signal ?? new AbortController().signal,
+      headers: request.headers,
+      ...(rawBody ? { rawBody } : {}),
+      authorize: (required) => this.auth.authorize(credentials, required),
     });
+    if (result instanceof StatusAnswer) return json(result.status, result.value);
     if (isRawBody(result)) {
       return {
         status: spec.status ?? 200,
@@ -244,6 +281,19 @@ function decodeSegment(segment: string): string {
       `invalid request: the path segment ${JSON.stringify(segment)} is not valid URL encoding`,
     );
   }
+}
+
+/** A route's body limit was exceeded (node-adapter checks while reading; in-process calls here). */
+export function tooLarge(maxBytes: number): DaemonError {
+  return new DaemonError('payload_too_large', `the request body is larger than ${maxBytes} bytes`);
+}
+
+/**
+ * A `rawBody` route's body, parsed and validated as the router does for other routes (400
+ * invalid_argument naming the field), once the handler has checked what it must first.
+ */
+export function parseJsonBody<T>(schema: z.ZodType<T>, body: Buffer | string): T {
+  return parse(schema, parseJson(typeof body === 'string' ? body : body.toString('utf8')), 'body');
 }
 
 function parseJson(text: string): unknown {

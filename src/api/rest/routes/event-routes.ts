@@ -28,6 +28,8 @@ export const EVENT_TYPES = [
   'process.restart',
   'process.config',
   'process.autoscale',
+  'process.update',
+  'process.update_check',
   'balancer.backend',
   'tunnel.state',
   'daemon.warning',

@@ -1,11 +1,10 @@
 /**
- * Routes of rest.md whose feature comes later (GitHub hot-deploy): they answer 501 not_implemented naming the
- * feature, never a fake success. Their schemas are complete, so the OpenAPI document already
- * shows the contract. A process route still answers 404 for an unknown name first.
+ * Hot deploys over REST (rest.md): update one process or all, roll back, read versions and
+ * available releases, and follow an update by id — as JSON, or as server-sent events that start
+ * with the current status and end after the final one.
  */
-import type { App } from '../../../app/index.js';
-import { DaemonError } from '../../../shared/index.js';
-import { route } from '../route.js';
+import type { App, UpdateStatusView } from '../../../app/index.js';
+import { route, sse, type SseEvent } from '../route.js';
 import { processName } from '../schemas.js';
 import {
   availableUpdatesSchema,
@@ -18,102 +17,116 @@ import {
   updateAllStarted,
   updateId,
   updateStatusSchema,
-} from './pending-schemas.js';
+} from './update-schemas.js';
 
-const HOT_DEPLOY = 'the GitHub hot-deploy feature';
+const FINAL = new Set(['completed', 'failed', 'rolled_back']);
 
-function notYet(what: string, feature: string): never {
-  throw new DaemonError(
-    'not_implemented',
-    `${what} is not implemented yet: it comes with ${feature}`,
-  );
-}
-
-export function pendingRoutes(app: App) {
-  /** Answers 404 for an unknown process before saying the feature is missing. */
-  const forProcess = (name: string, what: string, feature: string): never => {
-    app.processes.status(name);
-    return notYet(what, feature);
-  };
+export function updateRoutes(app: App) {
   return [
     route({
       method: 'post',
       path: '/api/v1/processes/:name/update',
       summary:
-        'Update a process to a release (default: the latest) with a zero-downtime replace; answers at once with the update id',
+        'Update a process to a release (default: the latest) with a zero-downtime deploy; answers at once with the update id',
       role: 'operator',
-      pending: HOT_DEPLOY,
       status: 202,
       params: processName,
       body: processUpdateBody,
       response: processUpdateStarted,
-      handler: ({ params }) => forProcess(params.name, 'updating a process', HOT_DEPLOY),
+      handler: ({ params, body }) => app.updates.update(params.name, body),
     }),
     route({
       method: 'get',
       path: '/api/v1/processes/:name/version',
       summary:
-        "A process's current and latest version, per-instance versions and the install history",
+        "A process's current, previous and latest version, per-instance versions and the install history",
       role: 'viewer',
-      pending: HOT_DEPLOY,
       params: processName,
       response: processVersionSchema,
-      handler: ({ params }) => forProcess(params.name, 'process versions', HOT_DEPLOY),
+      handler: ({ params }) => app.updates.version(params.name),
     }),
     route({
       method: 'post',
       path: '/api/v1/processes/:name/rollback',
-      summary: 'Roll a process back to a version (default: the previous one)',
+      summary: 'Roll a process back to an installed version (default: the previous one)',
       role: 'operator',
-      pending: HOT_DEPLOY,
       status: 202,
       params: processName,
       body: rollbackBody,
       response: rollbackStarted,
-      handler: ({ params }) => forProcess(params.name, 'rollback', HOT_DEPLOY),
+      handler: ({ params, body }) => app.updates.rollback(params.name, body),
     }),
     route({
       method: 'post',
       path: '/api/v1/update',
-      summary: 'Update every process that has a newer release',
+      summary: 'Update every process whose latest release is not the one it runs',
       role: 'operator',
-      pending: HOT_DEPLOY,
       status: 202,
       body: updateAllBody,
       response: updateAllStarted,
-      handler: () => notYet('updating all processes', HOT_DEPLOY),
+      handler: ({ body }) => app.updates.updateAll(body),
     }),
     route({
       method: 'get',
       path: '/api/v1/updates/available',
-      summary: 'Per process: the current and the latest release, with release notes',
+      summary: 'Per process with a repository: the current and the latest release, with notes',
       role: 'viewer',
-      pending: HOT_DEPLOY,
       response: availableUpdatesSchema,
-      handler: () => notYet('the list of available updates', HOT_DEPLOY),
+      handler: () => app.updates.available(),
     }),
     route({
       method: 'get',
       path: '/api/v1/updates/:id',
-      summary: "An update's current status",
+      summary: "An update's (or rollback's) current status",
       role: 'viewer',
-      pending: HOT_DEPLOY,
       params: updateId,
       response: updateStatusSchema,
-      handler: () => notYet('update status', HOT_DEPLOY),
+      handler: ({ params }) => app.updates.status(params.id),
     }),
     route({
       method: 'get',
       path: '/api/v1/updates/:id/events',
       summary:
-        "An update's progress as server-sent events: the current status first, then one per change until completed or failed",
+        "An update's progress as server-sent events (`status`): the current status first, then one per change until completed, failed or rolled_back",
       role: 'viewer',
-      pending: HOT_DEPLOY,
       params: updateId,
       response: updateStatusSchema,
       produces: 'sse',
       events: { status: updateStatusSchema },
-      handler: () => notYet('update event streams', HOT_DEPLOY),
+      handler: ({ params, signal }) => {
+        app.updates.status(params.id); // 404 before the stream starts
+        return sse(followStatus(app, params.id, signal));
+      },
     }),
   ];
+}
+
+/** Subscribes at once (the current status comes first), ends after a final status. */
+async function* followStatus(app: App, id: string, signal: AbortSignal): AsyncGenerator<SseEvent> {
+  const queue: UpdateStatusView[] = [];
+  let wake: (() => void) | undefined;
+  const unsubscribe = app.updates.watch(id, (status) => {
+    // Download progress can come fast: a slow reader gets the latest, never an endless queue.
+    const last = queue[queue.length - 1];
+    if (last && last.status === status.status) queue[queue.length - 1] = status;
+    else queue.push(status);
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    while (!signal.aborted) {
+      const status = queue.shift();
+      if (status === undefined) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      yield { event: 'status', data: JSON.stringify(status) };
+      if (FINAL.has(status.status)) return;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    unsubscribe();
+  }
 }
