@@ -11,6 +11,7 @@ import { autoscaleText, balancersText, formatLogLine, statusTable } from './form
 import { keygenCommand, type GenerateKeys } from './keygen-command.js';
 import { RUN_OPTIONS, runCommandOptions, type RunCommandOptions } from './run-options.js';
 import { resolveTarget, type TargetOptions } from './target.js';
+import { addUpdateCommands } from './update-commands.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -33,6 +34,8 @@ export function buildCli(deps: CliDeps): Command {
   const program = new Command('gowinproc')
     .description('Process manager for long-running services: start, watch, restart, scale, log.')
     .version(deps.version, '-v, --version')
+    // Program options (-v) only before a command: `update NAME --version TAG` is the command's.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .configureOutput({
       writeOut: (s) => deps.stdout.write(s),
@@ -247,6 +250,15 @@ export function buildCli(deps: CliDeps): Command {
         }
       },
     );
+
+  addUpdateCommands(program, {
+    withTarget,
+    clientFor,
+    out,
+    json,
+    stdout: deps.stdout,
+    stderr: deps.stderr,
+  });
 
   withTarget(program.command('reload').description('re-read the config file and apply the changes'))
     .option('--json', 'print JSON')

@@ -4,11 +4,17 @@
  */
 import type {
   AutoscaleView,
+  AvailableUpdateView,
   BalancerView,
   InstanceView,
   LogLineView,
   ProcessDetail,
   ProcessSummary,
+  ProcessVersionView,
+  RollbackStartedView,
+  UpdateAllView,
+  UpdateStartedView,
+  UpdateStatusView,
 } from '../app/index.js';
 import { DaemonError, isErrorCode } from '../shared/index.js';
 
@@ -36,6 +42,19 @@ export interface ReloadResult {
   removed: string[];
   changed: string[];
   restartRequired: string[];
+}
+
+/** The statuses after which an update or rollback changes no more. */
+export const TERMINAL_UPDATE_STATUSES: ReadonlySet<UpdateStatusView['status']> = new Set([
+  'completed',
+  'failed',
+  'rolled_back',
+]);
+
+export interface UpdateRequest {
+  version?: string | undefined;
+  force?: boolean | undefined;
+  strategy?: string | undefined;
 }
 
 export class DaemonClient {
@@ -111,28 +130,78 @@ export class DaemonClient {
   ): Promise<void> {
     const path = `/api/v1/processes/${encodeURIComponent(name)}/logs${query({ instance: options.instance, tail: options.tail, follow: 1 })}`;
     const response = await this.send('GET', path, undefined, signal);
-    if (!response.body) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block
-            .split('\n')
-            .filter((l) => l.startsWith('data:'))
-            .map((l) => l.slice(5).trimStart())
-            .join('\n');
-          if (data) onLine(JSON.parse(data) as LogLineView);
-        }
-      }
-    } catch (error) {
-      if (signal?.aborted) return;
-      throw error;
-    }
+    await readSse(response, signal, (_event, data) => {
+      onLine(JSON.parse(data) as LogLineView);
+      return true;
+    });
+  }
+
+  /** Starts an update of a process (default: to its latest release). */
+  update(name: string, request: UpdateRequest = {}): Promise<UpdateStartedView> {
+    return this.request(
+      'POST',
+      `/api/v1/processes/${encodeURIComponent(name)}/update`,
+      defined(request),
+    );
+  }
+
+  /** Updates every process with a repository whose latest release is not the one it runs. */
+  updateAll(request: Omit<UpdateRequest, 'version'> = {}): Promise<UpdateAllView> {
+    return this.request('POST', '/api/v1/update', defined(request));
+  }
+
+  /** Rolls a process back (default: to its previous version). */
+  rollback(
+    name: string,
+    request: { version?: string | undefined } = {},
+  ): Promise<RollbackStartedView> {
+    return this.request(
+      'POST',
+      `/api/v1/processes/${encodeURIComponent(name)}/rollback`,
+      defined(request),
+    );
+  }
+
+  version(name: string): Promise<ProcessVersionView> {
+    return this.request('GET', `/api/v1/processes/${encodeURIComponent(name)}/version`);
+  }
+
+  availableUpdates(): Promise<{ updates: AvailableUpdateView[] }> {
+    return this.request('GET', '/api/v1/updates/available');
+  }
+
+  updateStatus(id: string): Promise<UpdateStatusView> {
+    return this.request('GET', `/api/v1/updates/${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * Follows an update or rollback (its current status first, then each change) and resolves with
+   * its last status: a terminal one, or, when the stream ends early (the daemon restarted), the
+   * status asked once more. Resolves with undefined when `signal` aborts.
+   */
+  async followUpdate(
+    id: string,
+    onStatus: (status: UpdateStatusView) => void,
+    signal?: AbortSignal,
+  ): Promise<UpdateStatusView | undefined> {
+    const response = await this.send(
+      'GET',
+      `/api/v1/updates/${encodeURIComponent(id)}/events`,
+      undefined,
+      signal,
+    );
+    let last: UpdateStatusView | undefined;
+    await readSse(response, signal, (event, data) => {
+      if (event !== 'status' && event !== 'message') return true;
+      last = JSON.parse(data) as UpdateStatusView;
+      onStatus(last);
+      return !TERMINAL_UPDATE_STATUSES.has(last.status);
+    });
+    if (signal?.aborted) return undefined;
+    if (last !== undefined && TERMINAL_UPDATE_STATUSES.has(last.status)) return last;
+    const final = await this.updateStatus(id);
+    if (final.timestamp !== last?.timestamp || final.status !== last.status) onStatus(final);
+    return final;
   }
 
   reload(): Promise<ReloadResult> {
@@ -202,6 +271,49 @@ export class DaemonClient {
     }
     return response;
   }
+}
+
+/**
+ * Reads server-sent events until the stream ends, `onEvent` returns false, or `signal` aborts
+ * (then it returns quietly). Comment lines (heartbeats) are skipped.
+ */
+async function readSse(
+  response: Response,
+  signal: AbortSignal | undefined,
+  onEvent: (event: string, data: string) => boolean,
+): Promise<void> {
+  if (!response.body) return;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const lines = buffer.slice(0, end).split('\n');
+        buffer = buffer.slice(end + 2);
+        const event =
+          lines
+            .find((l) => l.startsWith('event:'))
+            ?.slice(6)
+            .trim() ?? 'message';
+        const data = lines
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trimStart())
+          .join('\n');
+        // Breaking out of the loop cancels the body, which closes the connection.
+        if (data && !onEvent(event, data)) return;
+      }
+    }
+  } catch (error) {
+    if (signal?.aborted) return;
+    throw error;
+  }
+}
+
+/** The request body without its undefined fields (the API's schemas are strict). */
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function query(params: Record<string, string | number | undefined>): string {
