@@ -18,20 +18,12 @@ import {
 } from '../../src/services/updates/index.js';
 import { systemClock } from '../../src/shared/index.js';
 import { startFakeGithub } from '../fakes/github.js';
-import { buildTarGz } from '../helpers/archives.js';
+import { ECHO_ASSET, echoArchive } from '../helpers/echo-releases.js';
 import { portRange } from '../helpers/daemon.js';
-import { fixture } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const REPO = 'acme/echo';
-const ARCH = process.arch === 'x64' ? 'amd64' : process.arch;
-
-/** A release: a script that runs the echo fixture (UNHEALTHY for a release that fails health). */
-async function release(tag: string, unhealthy = false): Promise<Buffer> {
-  const script = `#!/bin/sh\n${unhealthy ? 'UNHEALTHY=1 ' : ''}exec "${process.execPath}" "${fixture('echo-service.mjs')}"\n`;
-  return buildTarGz([{ name: 'echo', data: script, mode: 0o755 }]);
-}
 
 describe.runIf(process.platform === 'linux')('hot deploys to real instances', () => {
   it('rolls v1 → v2 out one instance at a time, and rolls a v3 that fails health back to v2', async () => {
@@ -85,7 +77,7 @@ processes:
 
     github.publish(REPO, {
       tag: 'v1.0.0',
-      assets: [{ name: `echo_linux_${ARCH}.tar.gz`, data: await release('v1.0.0') }],
+      assets: [{ name: ECHO_ASSET, data: await echoArchive() }],
     });
     // First install: there is no binary_path, so nothing runs until v1 is installed.
     await supervisor.start();
@@ -101,7 +93,7 @@ processes:
 
     github.publish(REPO, {
       tag: 'v2.0.0',
-      assets: [{ name: `echo_linux_${ARCH}.tar.gz`, data: await release('v2.0.0') }],
+      assets: [{ name: ECHO_ASSET, data: await echoArchive() }],
     });
     let minReady = Infinity;
     supervisor.events.subscribe(() => (minReady = Math.min(minReady, program().ready().length)));
@@ -114,7 +106,7 @@ processes:
 
     github.publish(REPO, {
       tag: 'v3.0.0',
-      assets: [{ name: `echo_linux_${ARCH}.tar.gz`, data: await release('v3.0.0', true) }],
+      assets: [{ name: ECHO_ASSET, data: await echoArchive('unhealthy') }],
     });
     const third = await updates.waitFor((await updates.update('echo')).id);
     expect(third.phase).toBe('rolled_back');

@@ -11,9 +11,8 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { configFromYaml } from '../../../test/helpers/config.js';
 import { startFakeGithub } from '../../../test/fakes/github.js';
-import { buildTarGz } from '../../../test/helpers/archives.js';
+import { ECHO_ASSET, echoArchive } from '../../../test/helpers/echo-releases.js';
 import { portRange } from '../../../test/helpers/daemon.js';
-import { fixture } from '../../../test/helpers/paths.js';
 import { tempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
 import { createApp, type UpdatesSource } from '../../app/index.js';
@@ -32,16 +31,6 @@ import { ERROR_CODE_METADATA } from './grpc-status.js';
 import { startGrpcServer } from './server.js';
 
 const REPO = 'acme/echo';
-const ASSET = `echo_linux_${process.arch === 'x64' ? 'amd64' : process.arch}.tar.gz`;
-
-/** A release: a script that runs the echo fixture, with the fixture's env knobs. */
-function release(env: { READY_DELAY_MS?: number } = {}): Promise<Buffer> {
-  const vars = Object.entries(env)
-    .map(([k, v]) => `${k}=${v} `)
-    .join('');
-  const script = `#!/bin/sh\n${vars}exec "${process.execPath}" "${fixture('echo-service.mjs')}"\n`;
-  return buildTarGz([{ name: 'echo', data: script, mode: 0o755 }]);
-}
 
 async function setup() {
   const dir = tempDir();
@@ -175,7 +164,7 @@ describe.runIf(process.platform === 'linux')('update RPCs over a real gRPC serve
     github.publish(REPO, {
       tag: 'v1.0.0',
       body: 'First release',
-      assets: [{ name: ASSET, data: await release() }],
+      assets: [{ name: ECHO_ASSET, data: await echoArchive() }],
     });
 
     const before = await client.listAvailableUpdates({});
@@ -215,14 +204,19 @@ describe.runIf(process.platform === 'linux')('update RPCs over a real gRPC serve
       expect(status.updateId).toBe(started.updateId);
       expect(status.processName).toBe('echo');
     }
-    // Progress is per step (a rolling deploy's steps repeat per instance): 0-100, not monotonic.
-    expect(statuses.every((s) => s.progress >= 0 && s.progress <= 100)).toBe(true);
+    // Progress never goes back, even while a rolling deploy repeats its steps per instance.
+    const progress = statuses.map((s) => s.progress);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.every((p) => p >= 0 && p <= 100)).toBe(true);
     const times = statuses.map((s) => Number(s.timestamp));
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(times[0]).toBeGreaterThan(Date.now() - 60_000);
-    // The first install: nothing ran before, so the deploy starts the instances and is done.
+    // The first install: nothing ran before; the deploy starts the instances and waits until
+    // they are ready before it is done.
     const phases = statuses.map((s) => s.status).filter((p, n, all) => p !== all[n - 1]);
-    expect(phases.slice(-4)).toEqual(['verifying', 'extracting', 'starting', 'completed']);
+    expect(phases).toEqual(expect.arrayContaining(['extracting', 'starting', 'health_check']));
+    expect(phases.at(-2)).toBe('health_check');
+    expect(phases.at(-1)).toBe('completed');
 
     // A late watcher: the final state at once, then the end of the stream.
     const late = await watchAll(client, started.updateId);
@@ -246,14 +240,17 @@ describe.runIf(process.platform === 'linux')('update RPCs over a real gRPC serve
 
   it('refuses a second update while one runs (ABORTED, update_in_progress), then rolls back', async () => {
     const { github, client, versions } = await setup();
-    github.publish(REPO, { tag: 'v1.0.0', assets: [{ name: ASSET, data: await release() }] });
+    github.publish(REPO, {
+      tag: 'v1.0.0',
+      assets: [{ name: ECHO_ASSET, data: await echoArchive() }],
+    });
     const first = await client.updateProcess({ processName: 'echo', version: 'v1.0.0' });
     expect((await watchAll(client, first.updateId)).at(-1)?.status).toBe('completed');
 
     // v2 takes 1.5 s to listen: the update is surely still running when the next calls arrive.
     github.publish(REPO, {
       tag: 'v2.0.0',
-      assets: [{ name: ASSET, data: await release({ READY_DELAY_MS: 1500 }) }],
+      assets: [{ name: ECHO_ASSET, data: await echoArchive({ readyDelayMs: 1500 }) }],
     });
     const second = await client.updateProcess({
       processName: 'echo',
@@ -301,13 +298,16 @@ describe.runIf(process.platform === 'linux')('update RPCs over a real gRPC serve
 
   it('lets go of the watch when the client cancels WatchUpdate, while the update goes on', async () => {
     const { github, client, service, watches, versions } = await setup();
-    github.publish(REPO, { tag: 'v1.0.0', assets: [{ name: ASSET, data: await release() }] });
+    github.publish(REPO, {
+      tag: 'v1.0.0',
+      assets: [{ name: ECHO_ASSET, data: await echoArchive() }],
+    });
     await watchAll(client, (await client.updateProcess({ processName: 'echo' })).updateId);
     await waitFor(() => versions().join() === 'v1.0.0:healthy,v1.0.0:healthy' || versions().join());
     // v2 takes 1.5 s per instance to listen, and the rolling deploy waits for each.
     github.publish(REPO, {
       tag: 'v2.0.0',
-      assets: [{ name: ASSET, data: await release({ READY_DELAY_MS: 1500 }) }],
+      assets: [{ name: ECHO_ASSET, data: await echoArchive({ readyDelayMs: 1500 }) }],
     });
     const started = await client.updateProcess({ processName: 'echo' });
     const abort = new AbortController();
@@ -332,7 +332,10 @@ describe.runIf(process.platform === 'linux')('update RPCs over a real gRPC serve
 
   it('UpdateAllProcesses starts what is behind, and reports up to date and failed processes', async () => {
     const { github, client } = await setup();
-    github.publish(REPO, { tag: 'v1.0.0', assets: [{ name: ASSET, data: await release() }] });
+    github.publish(REPO, {
+      tag: 'v1.0.0',
+      assets: [{ name: ECHO_ASSET, data: await echoArchive() }],
+    });
     const all = await client.updateAllProcesses({ strategy: 'immediate', timeout: 30 });
     // ghost has no release: its entry failed, so the whole answer is not a success.
     expect(all.success).toBe(false);
@@ -367,7 +370,10 @@ describe.runIf(process.platform === 'linux')('update RPCs over a real gRPC serve
 
   it('answers bad requests with the right status codes and starts nothing', async () => {
     const { github, client, service } = await setup();
-    github.publish(REPO, { tag: 'v1.0.0', assets: [{ name: ASSET, data: await release() }] });
+    github.publish(REPO, {
+      tag: 'v1.0.0',
+      assets: [{ name: ECHO_ASSET, data: await echoArchive() }],
+    });
     const codeOf = async (call: () => Promise<unknown>) => {
       const error = await failure(call);
       return [Code[error.code], error.metadata.get(ERROR_CODE_METADATA)];
