@@ -8,10 +8,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { App } from '../../src/app/index.js';
 import { restRoutes } from '../../src/api/rest/rest-api.js';
+import { webhookSignature } from '../../src/services/updates/index.js';
 import { startFakeAuthWorker, type FakeAuthWorker } from '../fakes/auth-worker.js';
+import { startFakeGithub } from '../fakes/github.js';
+import { publishEcho } from '../helpers/echo-releases.js';
 import { portRange, startDaemon, writeConfig } from '../helpers/daemon.js';
 import { fakeCloudflaredIn } from '../helpers/fake-cloudflared.js';
 import { fixture } from '../helpers/paths.js';
@@ -24,6 +27,7 @@ afterEach(async () => {
 });
 
 const API_KEY = 'leak-apikey-9d4c7b2e1f0a';
+const LEAK_REPO = 'acme/leak';
 const PLANTED = {
   dotenv: 'leak-dotenv-7c1e9f0b',
   dotenvQuoted: 'leak-dotenv-pa$$-"q"-8a2d',
@@ -62,6 +66,11 @@ describe('secrets never leak', () => {
       },
     });
     workers.push(worker);
+    // A private repository: every GitHub call carries the token.
+    const github = await startFakeGithub();
+    onTestFinished(() => github.close());
+    github.setPrivate(LEAK_REPO, PLANTED.github);
+    await publishEcho(github, LEAK_REPO, 'v1');
     mkdirSync(join(dir, 'data'));
     writeFileSync(
       join(dir, 'data', 'svc.env'),
@@ -88,11 +97,13 @@ secrets:
     client_id: leaky
     private_key_path: keys/client.pem
 github:
+  api_url: ${github.apiUrl}
+  token: ${PLANTED.github}
   update_mode:
     webhook: { secret: ${PLANTED.webhook} }
 tunnel: { enabled: true }
 processes:
-${httpService('svc', `    max_instances: 3\n    env: { DB_PASSWORD: ${PLANTED.configEnv}, LEAK_TOKEN: ${PLANTED.configEnv} }`)}
+${httpService('svc', `    max_instances: 3\n    repository: ${LEAK_REPO}\n    env: { DB_PASSWORD: ${PLANTED.configEnv}, LEAK_TOKEN: ${PLANTED.configEnv} }`)}
 ${httpService('cf', '    secrets: { source: cloudflare }\n    secrets_keys: [LEAK_WORKER]')}
   - name: broken
     binary_path: ${fixture('crash-after.mjs')}
@@ -168,6 +179,24 @@ ${httpService('cf', '    secrets: { source: cloudflare }\n    secrets_keys: [LEA
         else if (!path.includes('/events')) await call('GET', path);
       }
     }
+    // Hot deploys with the token and the webhook secret in play: lookups, a refused update, a
+    // forged and a signed webhook (for a tag that does not exist, so svc keeps its binary).
+    await call('POST', '/api/v1/processes/svc/update', { version: 'v404' });
+    const forged = JSON.stringify({ ref: 'refs/tags/v404', repository: { full_name: LEAK_REPO } });
+    for (const signature of ['sha256=00', webhookSignature(forged, PLANTED.webhook)]) {
+      const response = await fetch(`${daemon.url}/webhook/github`, {
+        method: 'POST',
+        body: forged,
+        headers: { 'x-github-event': 'push', 'x-hub-signature-256': signature },
+      });
+      seen.push({ where: `webhook -> ${response.status}`, text: await response.text() });
+    }
+    await cli('versions', 'svc');
+    await cli('updates');
+    expect(
+      github.requests.some((r) => r.headers.authorization === `Bearer ${PLANTED.github}`),
+    ).toBe(true);
+
     // The CLI's views.
     await cli('status', '--json');
     for (const name of names) {
