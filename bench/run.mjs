@@ -24,6 +24,7 @@ import { runS1 } from './scenarios/s1-restart.mjs';
 import { runS2 } from './scenarios/s2-memory.mjs';
 import { runS3, S3_MANAGERS } from './scenarios/s3-metrics.mjs';
 import { runS4Once } from './scenarios/s4-start-stop.mjs';
+import { renderS5, runS5 } from './scenarios/s5-update.mjs';
 import { renderS6, runS6 } from './scenarios/s6-balancer.mjs';
 import { renderS7, runS7 } from './scenarios/s7-scale-reaction.mjs';
 
@@ -72,14 +73,16 @@ onCleanup('temporary run directory', () => {
 });
 
 const all = { gowinproc, pm2, supervisord };
-// S3 measures only the managers with a metrics path, and S6/S7 only gowinproc (its balancer and
-// autoscaler), so a run of those scenarios alone need not prepare the others.
+// S3 measures only the managers with a metrics path, S5 gowinproc and PM2 (its peer, behind
+// nginx), and S6/S7 only gowinproc (its balancer and autoscaler), so a run of those scenarios
+// alone need not prepare the others.
 const managers = options.managers
   .map((id) => all[id])
   .filter(
     (m) =>
       options.only.some((s) => ['s1', 's2', 's4'].includes(s)) ||
       (options.only.includes('s3') && S3_MANAGERS.includes(m.id)) ||
+      (options.only.includes('s5') && ['gowinproc', 'pm2'].includes(m.id)) ||
       (m.id === 'gowinproc' && options.only.some((s) => s === 's6' || s === 's7')),
   );
 const results = {
@@ -170,9 +173,13 @@ try {
     unavailable:
       managers.find((m) => m.id === 'gowinproc')?.unavailable ?? 'not selected by --managers',
   };
+  if (options.only.includes('s5'))
+    results.s5 = await attempt('S5', () =>
+      runS5(daemon, ready.find((m) => m.id === 'pm2') ?? managers.find((m) => m.id === 'pm2'), ctx),
+    );
   if (options.only.includes('s6')) results.s6 = await attempt('S6', () => runS6(daemon, ctx));
   if (options.only.includes('s7')) results.s7 = await attempt('S7', () => runS7(daemon, ctx));
-  failures += (results.s6?.failed ?? 0) + (results.s7?.failed ?? 0);
+  failures += (results.s5?.failed ?? 0) + (results.s6?.failed ?? 0) + (results.s7?.failed ?? 0);
 } catch (error) {
   failures++;
   progress(`bench failed: ${error.stack ?? error.message}`);
@@ -196,6 +203,6 @@ writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
 progress(`results written to ${outFile}`);
 
 process.stdout.write(
-  `${[renderReport(results), ...renderS6(results.s6), '', ...renderS7(results.s7)].join('\n')}\n`,
+  `${[renderReport(results), ...renderS5(results.s5), '', ...renderS6(results.s6), '', ...renderS7(results.s7)].join('\n')}\n`,
 );
 process.exitCode = failures > 0 ? 1 : 0;

@@ -121,7 +121,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
     prometheus: config.metrics.prometheus,
     balancers: services.balancers,
     autoscaler: services.scaler,
-    updates: services.updates,
+    updates: services.updates.source,
     apiUrl: () =>
       server
         ? apiUrl(config.server.tls ? 'https' : 'http', config.server.host, server.port)
@@ -257,6 +257,7 @@ async function shutdown(parts: ShutdownParts): Promise<number> {
   try {
     await parts.services.stop(); // the tunnel first: no more traffic from the internet
     await parts.supervisor.shutdown();
+    await parts.services.settled(); // an update caught by the shutdown has restored its version
     parts.logger.info('every instance stopped; exiting');
   } catch (error) {
     code = 1;

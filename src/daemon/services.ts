@@ -52,6 +52,11 @@ export interface Services {
   /** Starts what runs beside the supervisor (metrics, renewal, tunnel) once the API listens. */
   start(supervisor: Supervisor, apiPort: number): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * After the supervisor's shutdown: resolves once an update caught by it has put the previous
+   * version back, so the daemon never exits with an unproven version current.
+   */
+  settled(): Promise<void>;
 }
 
 export async function buildServices(options: ServicesOptions): Promise<Services> {
@@ -178,11 +183,13 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
     versions,
     supervisor: () => supervisor,
     report,
+    workerToken: () => secrets.githubToken(),
   });
 
   let stopped = false;
   let renewer: CertRenewer | undefined;
   let restarts: CertificateRestarts | undefined;
+  let updatesSettled: Promise<void> = Promise.resolve();
   return {
     hooks,
     fetchRepoList: secretsClient
@@ -240,12 +247,14 @@ export async function buildServices(options: ServicesOptions): Promise<Services>
     async stop() {
       stopped = true;
       scaler.stop();
-      updates.stop();
+      // Not awaited here: a deploy under way ends when the supervisor shuts down (settled()).
+      updatesSettled = updates.stop();
       metrics.stop();
       renewer?.stop();
       restarts?.stop();
       // No new calls through the balancers (GOAWAY); instances stop after this.
       await Promise.all([tunnel?.stop(), balancers?.close()]);
     },
+    settled: () => updatesSettled,
   };
 }

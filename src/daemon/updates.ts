@@ -23,10 +23,18 @@ import {
 import { DaemonError, type Clock } from '../shared/index.js';
 import { VERSION } from './version.js';
 
-export interface DaemonUpdates extends UpdatesSource {
+export interface DaemonUpdates {
+  /** The orchestrator itself. */
   service: UpdateService;
+  /** What the app calls: the orchestrator (the worker's token refreshed before an update). */
+  source: UpdatesSource;
   start(): void;
-  stop(): void;
+  /**
+   * Stops the poller and closes the update service (no update starts from now on); resolves once
+   * the updates that had changed the current version are over (they fail and restore the
+   * previous version while the supervisor shuts down).
+   */
+  stop(): Promise<void>;
 }
 
 export interface DaemonUpdatesOptions {
@@ -35,6 +43,8 @@ export interface DaemonUpdatesOptions {
   versions: VersionStore;
   supervisor: () => Supervisor | undefined;
   report: (process: string, body: ServiceEventBody) => void;
+  /** GITHUB_TOKEN from the Cloudflare auth worker's secrets, when the config sets none. */
+  workerToken?: () => Promise<string | undefined>;
 }
 
 export function buildUpdates(options: DaemonUpdatesOptions): DaemonUpdates {
@@ -47,10 +57,18 @@ export function buildUpdates(options: DaemonUpdatesOptions): DaemonUpdates {
   };
   const settings = () => options.supervisor()?.currentConfig().github ?? options.config.github;
 
+  // The auth worker's GITHUB_TOKEN, refreshed before each lookup and update (its cache decides
+  // how often the worker is asked).
+  let workerGithubToken: string | undefined;
+  const refreshToken = async (): Promise<void> => {
+    if (options.workerToken)
+      workerGithubToken = await options.workerToken().catch(() => workerGithubToken);
+  };
+
   const clients = new Map<string, GithubClient>();
   const githubFor = (process: ProcessConfig): GithubClient => {
     const { api_url: apiUrl, token: daemonToken } = settings();
-    const token = process.github.token ?? daemonToken;
+    const token = process.github.token ?? daemonToken ?? workerGithubToken;
     const key = `${apiUrl}\n${token ?? ''}`;
     let client = clients.get(key);
     if (!client) {
@@ -98,9 +116,10 @@ export function buildUpdates(options: DaemonUpdatesOptions): DaemonUpdates {
     warn: (message) => report('', { type: 'daemon.warning', message }),
   });
 
-  const latestRelease = (config: ProcessConfig) => {
+  const latestRelease = async (config: ProcessConfig) => {
     if (config.repository === undefined)
       throw new DaemonError('invalid_argument', `${config.name} has no repository`);
+    await refreshToken();
     return githubFor(config).latestRelease(config.repository, {
       allowPrerelease: config.github.allow_prerelease,
     });
@@ -133,6 +152,7 @@ export function buildUpdates(options: DaemonUpdatesOptions): DaemonUpdates {
         : latestRelease(supervisor().program(target.process).config).then((r) => r.tag),
     currentVersion: (process) => versions.get(process).current?.version,
     trigger: async (process, version) => {
+      await refreshToken();
       await service.update(process, { version, trigger: 'poller' });
     },
     report: (process, outcome) => report(process, checkEvent(outcome)),
@@ -140,10 +160,25 @@ export function buildUpdates(options: DaemonUpdatesOptions): DaemonUpdates {
 
   return {
     service,
-    versions,
-    latestRelease,
+    source: {
+      service: {
+        update: async (process, updateOptions) => {
+          await refreshToken();
+          return service.update(process, updateOptions);
+        },
+        rollback: (process, rollbackOptions) => service.rollback(process, rollbackOptions),
+        status: (id) => service.status(id),
+        watch: (id, listener) => service.watch(id, listener),
+        current: (process) => service.current(process),
+      },
+      versions,
+      latestRelease,
+    },
     start: () => poller.start(),
-    stop: () => poller.stop(),
+    stop: () => {
+      poller.stop();
+      return service.close();
+    },
   };
 }
 

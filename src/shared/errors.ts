@@ -40,8 +40,7 @@ export const ERROR_CODES = {
   unauthenticated: 'The request carries no valid credential.',
   forbidden: 'The credential is valid but its role does not allow this action.',
   not_found: 'No such route or resource.',
-  not_implemented:
-    'This operation arrives with a later feature of gowinproc (GitHub updates); nothing was done.',
+  not_implemented: 'This operation is not available in this daemon; nothing was done.',
   rate_limited: 'Too many failed authentication attempts from this client; wait and retry.',
   instance_unreachable:
     'A running instance did not answer (server reflection or the invoked method) in time.',

@@ -4,8 +4,9 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { startFakeAuthWorker, type FakeAuthWorker } from '../fakes/auth-worker.js';
+import { startFakeGithub } from '../fakes/github.js';
 import { childEnv } from '../helpers/child-env.js';
 import { portRange, runCli, startDaemon, writeConfig } from '../helpers/daemon.js';
 import { fixture } from '../helpers/paths.js';
@@ -46,6 +47,11 @@ describe('Cloudflare secrets', () => {
       secrets: SECRETS,
     });
     workers.push(worker);
+    // Updates use the worker's GITHUB_TOKEN when the config sets none: api's repository is private.
+    const github = await startFakeGithub();
+    onTestFinished(() => github.close());
+    github.setPrivate('acme/api', SECRETS.GITHUB_TOKEN);
+    github.publish('acme/api', { tag: 'v1.0.0' });
     const range = portRange();
     const daemon = await startDaemon(
       dir,
@@ -59,9 +65,11 @@ secrets:
     worker_url: ${worker.url}/
     client_id: e2e-host
     private_key_path: keys/client_private.pem
+github: { api_url: ${github.apiUrl} }
 processes:
   - name: api
     binary_path: ${fixture('print-env.mjs')}
+    repository: acme/api
     port_range: ${range}
     secrets_keys: [DB_PASSWORD, API_TOKEN]
   - name: web
@@ -74,6 +82,11 @@ processes:
       ),
     );
 
+    const version = await daemon.api<{ latest_version: string }>(
+      'GET',
+      '/api/v1/processes/api/version',
+    );
+    expect(version.json.latest_version).toBe('v1.0.0');
     const api = await childEnv(daemon, 'api', '0');
     expect(api['DB_PASSWORD']).toBe(SECRETS.DB_PASSWORD);
     expect(api['API_TOKEN']).toBe(SECRETS.API_TOKEN);

@@ -38,6 +38,7 @@ export const processUpdateStarted = z.object({
   update_id: z.string(),
   current_version: z.string().meta({ description: '"" when the process runs its binary_path' }),
   target_version: z.string(),
+  estimated_duration: int().meta({ description: 'Seconds (rough)' }),
 });
 
 export const UPDATE_STATUS_VALUES = [

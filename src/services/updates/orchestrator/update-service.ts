@@ -89,6 +89,9 @@ export class UpdateService {
   private readonly running = new Map<string, string>();
   private readonly warn: (message: string) => void;
   private readonly newId: () => string;
+  /** update id → its background work, and whether it has changed the current version yet. */
+  private readonly works = new Map<string, { done: Promise<void>; committed: boolean }>();
+  private closing = false;
 
   constructor(private readonly deps: UpdateServiceDeps) {
     this.warn = deps.warn ?? (() => undefined);
@@ -143,6 +146,18 @@ export class UpdateService {
     return tracker.status;
   }
 
+  /**
+   * For daemon shutdown: refuses new updates and rollbacks (shutting_down), stops those that have
+   * not changed the current version yet before they do, and resolves once those that have are
+   * over — their deploy fails while the supervisor shuts down and they put the previous version
+   * back, so the daemon never exits with a version current that was not proven ready.
+   */
+  close(): Promise<void> {
+    this.closing = true;
+    const committed = [...this.works.values()].filter((w) => w.committed).map((w) => w.done);
+    return Promise.all(committed).then(() => undefined);
+  }
+
   /** An update's status by id (running, or one of the last 100 ended); not_found otherwise. */
   status(id: string): UpdateStatus {
     return this.board.get(id);
@@ -170,6 +185,7 @@ export class UpdateService {
   }
 
   private checkFree(process: string): void {
+    this.refuseWhenClosing();
     const running = this.running.get(process);
     if (running === undefined) return;
     const status = this.board.get(running);
@@ -217,12 +233,29 @@ export class UpdateService {
     );
   }
 
+  private refuseWhenClosing(): void {
+    if (this.closing)
+      throw new DaemonError('shutting_down', 'the daemon is shutting down: no update starts now');
+  }
+
+  /** Just before the current version changes: refused once closing, else close() waits for it. */
+  private commit(tracker: Tracker): void {
+    this.refuseWhenClosing();
+    const work = this.works.get(tracker.status.id);
+    if (work) work.committed = true;
+  }
+
   /** Runs the work detached; whatever escapes it still ends the status, never an unhandled rejection. */
   private background(tracker: Tracker, work: () => Promise<void>): void {
-    void work().catch((error: unknown) => {
-      this.warn(`${tracker.status.kind} ${tracker.status.id} crashed: ${(error as Error).message}`);
-      tracker.fail(error);
-    });
+    const id = tracker.status.id;
+    const entry = { done: Promise.resolve(), committed: false };
+    this.works.set(id, entry);
+    entry.done = work()
+      .catch((error: unknown) => {
+        this.warn(`${tracker.status.kind} ${id} crashed: ${(error as Error).message}`);
+        tracker.fail(error);
+      })
+      .finally(() => this.works.delete(id));
   }
 
   private async runUpdate(
@@ -257,6 +290,7 @@ export class UpdateService {
         replaced = installed;
         record = await this.install(tracker, config, release, before);
       }
+      this.commit(tracker);
       await store.activate(process, tag);
     } catch (error) {
       tracker.fail(error);
@@ -359,6 +393,7 @@ export class UpdateService {
     const process = tracker.status.process;
     const before = this.deps.store.get(process);
     try {
+      this.commit(tracker);
       await this.deps.store.activate(process, target.version);
     } catch (error) {
       tracker.fail(error);
