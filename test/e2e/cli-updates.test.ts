@@ -6,12 +6,12 @@
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startFakeGithub } from '../fakes/github.js';
-import { ECHO_ASSET, echoArchive } from '../helpers/echo-releases.js';
-import { portRange, startDaemon, writeConfig, type DaemonProcess } from '../helpers/daemon.js';
+import { ECHO_ASSET, ECHO_REPO, echoArchive, echoProcessYaml } from '../helpers/echo-releases.js';
+import { startDaemon, writeConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const REPO = 'acme/echo';
+const REPO = ECHO_REPO;
 
 interface VersionJson {
   current_version: string;
@@ -57,16 +57,7 @@ github:
   api_url: ${github.apiUrl}
   update_mode: { polling: { enabled: false }, webhook: { enabled: false } }
 processes:
-  - name: echo
-    repository: ${REPO}
-    instances: 2
-    max_instances: 2
-    port_range: ${portRange()}
-    secrets: { enabled: false }
-    health_check: { type: grpc, interval: 200ms, timeout: 200ms, retries: 1, start_period: 3s }
-    stop: { timeout: 5s }
-    github: { checksum: optional }
-`,
+${echoProcessYaml()}`,
       ),
     );
 

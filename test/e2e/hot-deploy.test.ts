@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startFakeGithub, type FakeGithub } from '../fakes/github.js';
 import { startFakeWebhookWorker } from '../fakes/webhook-worker.js';
-import { portRange, startDaemon, writeConfig, type DaemonProcess } from '../helpers/daemon.js';
+import { startDaemon, writeConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { closedLoop, echoClient, unary, type LoadResult } from '../helpers/echo-client.js';
-import { publishEcho } from '../helpers/echo-releases.js';
+import { ECHO_REPO, echoProcessYaml, publishEcho } from '../helpers/echo-releases.js';
 import { eventStream, type StreamedEvent } from '../helpers/event-stream.js';
 import { fixture } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -22,7 +22,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { githubExample, retarget } from '../helpers/webhook-examples.js';
 import { webhookSignature } from '../../src/services/updates/index.js';
 
-const REPO = 'acme/echo';
+const REPO = ECHO_REPO;
 const FINAL = ['completed', 'failed', 'rolled_back'];
 
 interface Status {
@@ -49,16 +49,7 @@ github:
   api_url: ${apiUrl}
 ${options.github ?? ''}
 processes:
-  - name: echo
-    repository: ${REPO}
-    binary_path: ${fixture('echo-service.mjs')}
-    instances: 3
-    max_instances: 4
-    port_range: ${portRange()}
-    secrets: { enabled: false }
-    health_check: { type: grpc, interval: 200ms, timeout: 200ms, retries: 1, start_period: 4s }
-    stop: { timeout: 5s }
-    github: { checksum: optional${options.process ?? ''} }
+${echoProcessYaml({ instances: 3, binaryPath: fixture('echo-service.mjs'), startPeriod: '4s', ...(options.process ? { github: options.process } : {}) })}
 load_balancers:
   - name: lb
     listen_port: 0
@@ -326,7 +317,7 @@ describe('hot deploys through the daemon', () => {
 
   it('auto_update: the poller takes a new release from GitHub, and skips pre-releases', async () => {
     const { github, daemon, balancer } = await setup({
-      process: ', auto_update: true, update_check_interval: 1s',
+      process: 'auto_update: true, update_check_interval: 1s',
     });
     const events = await eventStream(`${daemon.url}/api/v1/events?process=echo`);
     await publishEcho(github, REPO, 'v1');
@@ -355,7 +346,7 @@ describe('hot deploys through the daemon', () => {
     onTestFinished(() => worker.close());
     const { github, daemon, balancer } = await setup({
       github: `  mode: cloudflare\n  cloudflare: { worker_url: ${worker.url} }\n`,
-      process: ', auto_update: true, update_check_interval: 1s',
+      process: 'auto_update: true, update_check_interval: 1s',
     });
     await publishEcho(github, REPO, 'v1');
     await publishEcho(github, REPO, 'v2');

@@ -8,9 +8,12 @@
 import { createHash } from 'node:crypto';
 import type { FakeGithub } from '../fakes/github.js';
 import { buildTarGz } from './archives.js';
+import { portRange } from './daemon.js';
 import { fixture } from './paths.js';
 
 const ARCH = process.arch === 'x64' ? 'amd64' : process.arch;
+/** The repository the echo releases are published in. */
+export const ECHO_REPO = 'acme/echo';
 /** An asset name the daemon picks for this machine. */
 export const ECHO_ASSET = `echo_linux_${ARCH}.tar.gz`;
 
@@ -76,4 +79,28 @@ export async function publishEcho(
     ...(options.prerelease ? { prerelease: true } : {}),
   });
   return archive;
+}
+
+export interface EchoProcessOptions {
+  instances?: number;
+  /** What runs before a release is installed (default: nothing until one is). */
+  binaryPath?: string;
+  /** Extra keys inside `github: { checksum: optional, ... }`, e.g. `auto_update: true`. */
+  github?: string;
+  startPeriod?: string;
+}
+
+/** The YAML of a process `echo` updated from ECHO_REPO, health-checked over gRPC (for `processes:`). */
+export function echoProcessYaml(options: EchoProcessOptions = {}): string {
+  const instances = options.instances ?? 2;
+  return `  - name: echo
+    repository: ${ECHO_REPO}
+${options.binaryPath === undefined ? '' : `    binary_path: ${options.binaryPath}\n`}    instances: ${instances}
+    max_instances: ${Math.max(instances, 4)}
+    port_range: ${portRange()}
+    secrets: { enabled: false }
+    health_check: { type: grpc, interval: 200ms, timeout: 200ms, retries: 1, start_period: ${options.startPeriod ?? '3s'} }
+    stop: { timeout: 5s }
+    github: { checksum: optional${options.github ? `, ${options.github}` : ''} }
+`;
 }

@@ -18,12 +18,11 @@ import {
 } from '../../src/services/updates/index.js';
 import { systemClock } from '../../src/shared/index.js';
 import { startFakeGithub } from '../fakes/github.js';
-import { ECHO_ASSET, echoArchive } from '../helpers/echo-releases.js';
-import { portRange } from '../helpers/daemon.js';
+import { ECHO_ASSET, ECHO_REPO, echoArchive, echoProcessYaml } from '../helpers/echo-releases.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const REPO = 'acme/echo';
+const REPO = ECHO_REPO;
 
 describe.runIf(process.platform === 'linux')('hot deploys to real instances', () => {
   it('rolls v1 → v2 out one instance at a time, and rolls a v3 that fails health back to v2', async () => {
@@ -37,16 +36,7 @@ describe.runIf(process.platform === 'linux')('hot deploys to real instances', ()
       `
 paths: { binaries: binaries }
 processes:
-  - name: echo
-    repository: ${REPO}
-    instances: 2
-    max_instances: 2
-    port_range: ${portRange()}
-    secrets: { enabled: false }
-    health_check: { type: grpc, interval: 200ms, timeout: 200ms, retries: 1, start_period: 3s }
-    stop: { timeout: 5s }
-    github: { checksum: optional }
-`,
+${echoProcessYaml()}`,
     );
     const store = new VersionStore({
       file: join(dir, 'data', 'versions.json'),

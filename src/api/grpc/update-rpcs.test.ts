@@ -11,8 +11,12 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { configFromYaml } from '../../../test/helpers/config.js';
 import { startFakeGithub } from '../../../test/fakes/github.js';
-import { ECHO_ASSET, echoArchive } from '../../../test/helpers/echo-releases.js';
-import { portRange } from '../../../test/helpers/daemon.js';
+import {
+  ECHO_ASSET,
+  ECHO_REPO,
+  echoArchive,
+  echoProcessYaml,
+} from '../../../test/helpers/echo-releases.js';
 import { tempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
 import { createApp, type UpdatesSource } from '../../app/index.js';
@@ -30,7 +34,7 @@ import { AuthPolicy } from '../auth/index.js';
 import { ERROR_CODE_METADATA } from './grpc-status.js';
 import { startGrpcServer } from './server.js';
 
-const REPO = 'acme/echo';
+const REPO = ECHO_REPO;
 
 async function setup() {
   const dir = tempDir();
@@ -44,16 +48,7 @@ async function setup() {
     `
 paths: { binaries: binaries }
 processes:
-  - name: echo
-    repository: ${REPO}
-    instances: 2
-    max_instances: 2
-    port_range: ${portRange()}
-    secrets: { enabled: false }
-    health_check: { type: grpc, interval: 200ms, timeout: 200ms, retries: 1, start_period: 3s }
-    stop: { timeout: 5s }
-    github: { checksum: optional }
-  - name: ghost
+${echoProcessYaml()}  - name: ghost
     repository: acme/ghost
     instances: 0
     min_instances: 0
