@@ -15,6 +15,7 @@ import {
   type VersionStore,
 } from '../services/updates/index.js';
 import { DaemonError, type Clock, type ErrorCode } from '../shared/index.js';
+import { followUpdate } from './update-follow.js';
 import { instanceView } from './views.js';
 
 /** What the app needs from the daemon's update machinery. */
@@ -308,6 +309,11 @@ export class UpdateUseCases {
   /** The current status at once, then each change until it ends. */
   watch(id: string, listener: (status: UpdateStatusView) => void): () => void {
     return this.updates.service.watch(id, (status) => listener(statusView(status)));
+  }
+
+  /** The statuses of one update until its final one or until `signal` aborts (update-follow.ts). */
+  follow(id: string, signal: AbortSignal): AsyncGenerator<UpdateStatusView> {
+    return followUpdate((listener) => this.watch(id, listener), signal);
   }
 
   async version(name: string): Promise<ProcessVersionView> {

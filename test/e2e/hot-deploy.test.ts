@@ -333,6 +333,16 @@ describe('hot deploys through the daemon', () => {
       ]),
     );
     expect(JSON.stringify(checks)).not.toContain('v2-rc1');
+    // Every instance answers from v2 a moment before the last old one has drained.
+    await waitFor(
+      () =>
+        events.some(
+          (e) =>
+            e.type === 'process.update' &&
+            (e.data as { phase: string; to: string }).phase === 'completed' &&
+            (e.data as { to: string }).to === 'v2',
+        ) || 'v2 not completed yet',
+    );
     const updates = events.filter((e) => e.type === 'process.update').map((e) => e.data);
     expect(updates).toEqual(
       expect.arrayContaining([

@@ -22,8 +22,7 @@ import {
   rollbackStartedMessage,
   updateAllMessage,
   updateStartedMessage,
-  updateStatusMessage,
-  updateStatusStream,
+  updateStatusMessages,
   versionInfoMessage,
 } from './update-views.js';
 import { bufferedEvents } from './watch-events.js';
@@ -144,11 +143,7 @@ export function processManagerService(
     },
     async *watchUpdate(request, context) {
       const id = updateId(request.updateId);
-      const statuses = updateStatusStream(
-        (listener) => app.updates.watch(id, listener),
-        context.signal,
-      );
-      for await (const status of statuses) yield updateStatusMessage(status);
+      yield* updateStatusMessages(app.updates.follow(id, context.signal), context.signal);
     },
   };
 }

@@ -1,14 +1,13 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import type { UpdateStatusView } from '../../app/index.js';
-import { DaemonError } from '../../shared/index.js';
 import {
   availableUpdatesMessage,
   rollbackStartedMessage,
   updateAllMessage,
   updateStartedMessage,
   updateStatusMessage,
-  updateStatusStream,
+  updateStatusMessages,
   versionInfoMessage,
 } from './update-views.js';
 
@@ -33,19 +32,6 @@ function status(
 }
 
 /** A watch the test drives: `emit` is the update service telling its listeners. */
-function fakeWatch(initial: UpdateStatusView) {
-  const listeners = new Set<(s: UpdateStatusView) => void>();
-  return {
-    listeners,
-    emit: (s: UpdateStatusView) => listeners.forEach((l) => l(s)),
-    watch: (listener: (s: UpdateStatusView) => void) => {
-      listener(initial);
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
-  };
-}
-
 describe('update views', () => {
   it('maps the started, rollback, version and available views field by field', () => {
     expect(
@@ -184,83 +170,37 @@ describe('update views', () => {
   });
 });
 
-describe('updateStatusStream', () => {
-  it('sends the current status, each change, and ends after a terminal one, unsubscribed', async () => {
-    const source = fakeWatch(status('pending', 0));
-    const stream = updateStatusStream(source.watch, new AbortController().signal);
-    expect((await stream.next()).value).toMatchObject({ status: 'pending' });
-    expect(source.listeners.size).toBe(1);
-    const next = stream.next();
-    source.emit(status('downloading', 10));
-    expect((await next).value).toMatchObject({ status: 'downloading', progress: 10 });
-    source.emit(status('extracting', 65));
-    source.emit(status('completed', 100));
-    source.emit(status('failed', 100)); // nothing after the end
-    expect((await stream.next()).value).toMatchObject({ status: 'extracting' });
-    expect((await stream.next()).value).toMatchObject({ status: 'completed' });
-    expect(await stream.next()).toEqual({ done: true, value: undefined });
-    expect(source.listeners.size).toBe(0);
-  });
+describe('updateStatusMessages', () => {
+  async function* statuses(...list: UpdateStatusView[]): AsyncGenerator<UpdateStatusView> {
+    yield* list;
+  }
 
-  it('gives a slow reader the newest status of each phase, never dropping a phase', async () => {
-    const source = fakeWatch(status('downloading', 0));
-    const stream = updateStatusStream(source.watch, new AbortController().signal);
-    expect((await stream.next()).value).toMatchObject({ status: 'downloading', progress: 0 });
-    // The reader reads nothing while these arrive.
-    for (let progress = 1; progress <= 60; progress++) source.emit(status('downloading', progress));
-    source.emit(status('starting', 80, 'instance 0'));
-    source.emit(status('starting', 80, 'instance 1'));
-    source.emit(status('health_check', 85));
-    source.emit(status('starting', 80, 'instance 2'));
-    source.emit(status('rolled_back', 100));
+  it('maps each status of the follow stream to an UpdateStatus message', async () => {
     const got: string[] = [];
-    for await (const s of stream) got.push(`${s.status} ${s.progress} ${s.message}`);
-    expect(got).toEqual([
-      'downloading 60 downloading',
-      'starting 80 instance 1',
-      'health_check 85 health_check',
-      'starting 80 instance 2',
-      'rolled_back 100 rolled_back',
-    ]);
-  });
-
-  it('ends at once when the status is already terminal (a late watcher)', async () => {
-    const source = fakeWatch(status('failed', 100));
-    const got: string[] = [];
-    for await (const s of updateStatusStream(source.watch, new AbortController().signal))
-      got.push(s.status);
-    expect(got).toEqual(['failed']);
-    expect(source.listeners.size).toBe(0);
-  });
-
-  it('lets the not_found of an unknown id through', async () => {
-    const stream = updateStatusStream(() => {
-      throw new DaemonError('not_found', 'no update with id "x"');
-    }, new AbortController().signal);
-    await expect(stream.next()).rejects.toMatchObject({ code: 'not_found' });
+    const signal = new AbortController().signal;
+    for await (const m of updateStatusMessages(
+      statuses(status('starting', 80), status('completed', 100)),
+      signal,
+    ))
+      got.push(`${m.status} ${m.progress}`);
+    expect(got).toEqual(['starting 80', 'completed 100']);
   });
 
   it('ends with CANCELED when the client cancels, or with the server shutdown reason', async () => {
-    const source = fakeWatch(status('starting', 80));
-    const abort = new AbortController();
-    const stream = updateStatusStream(source.watch, abort.signal);
-    await stream.next();
-    const waiting = stream.next();
-    abort.abort();
-    const cancelled = await waiting.then(
+    const cancel = new AbortController();
+    cancel.abort();
+    const cancelled = updateStatusMessages(statuses(), cancel.signal);
+    const error = await cancelled.next().then(
       () => undefined,
-      (error: unknown) => error,
+      (e: unknown) => e,
     );
-    expect(cancelled).toBeInstanceOf(ConnectError);
-    expect((cancelled as ConnectError).code).toBe(Code.Canceled);
-    expect(source.listeners.size).toBe(0);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).code).toBe(Code.Canceled);
 
     const shutdown = new AbortController();
-    const second = fakeWatch(status('starting', 80));
-    const serverStream = updateStatusStream(second.watch, shutdown.signal);
-    await serverStream.next();
     shutdown.abort(new ConnectError('the daemon is shutting down', Code.Unavailable));
-    await expect(serverStream.next()).rejects.toMatchObject({ code: Code.Unavailable });
-    expect(second.listeners.size).toBe(0);
+    await expect(updateStatusMessages(statuses(), shutdown.signal).next()).rejects.toMatchObject({
+      code: Code.Unavailable,
+    });
   });
 });

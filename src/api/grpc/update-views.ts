@@ -29,13 +29,6 @@ type ListUpdatesResponseInit = MessageInitShape<typeof ListUpdatesResponseSchema
 type RollbackResponseInit = MessageInitShape<typeof RollbackResponseSchema>;
 type UpdateStatusInit = MessageInitShape<typeof UpdateStatusSchema>;
 
-/** The statuses after which an update changes no more: WatchUpdate ends with them. */
-const TERMINAL: ReadonlySet<UpdateStatusView['status']> = new Set([
-  'completed',
-  'failed',
-  'rolled_back',
-]);
-
 /** UpdateProcess's answer: one entry, `started`, with the app's rough estimate. */
 export function updateStartedMessage(view: UpdateStartedView): UpdateResponseInit {
   return {
@@ -119,46 +112,16 @@ export function updateStatusMessage(view: UpdateStatusView): UpdateStatusInit {
 }
 
 /**
- * WatchUpdate's statuses: the current one first (`watch` calls its listener at once; it throws
- * not_found for an unknown id), then each change, ending after a terminal status. The stream
- * ends early when `signal` aborts (the client cancelled, or the server closes with its reason);
- * either way the watch is unsubscribed.
- *
- * A client that reads slower than the statuses arrive gets, within a phase, only the newest
- * status (a download reports progress many times a second): every phase change and the final
- * status still arrive, and the queue stays as short as the update's list of phases, so a stalled
- * client cannot grow the daemon's memory.
+ * WatchUpdate's messages from the app's follow stream (the current status first, each change,
+ * the end after a terminal status); when the client cancels or the server closes, the stream ends
+ * with CANCELED or the server's reason instead of ending cleanly.
  */
-export async function* updateStatusStream(
-  watch: (listener: (status: UpdateStatusView) => void) => () => void,
+export async function* updateStatusMessages(
+  statuses: AsyncIterable<UpdateStatusView>,
   signal: AbortSignal,
-): AsyncGenerator<UpdateStatusView> {
-  const queue: UpdateStatusView[] = [];
-  let wake: (() => void) | undefined;
-  const unsubscribe = watch((status) => {
-    const last = queue.at(-1);
-    if (last !== undefined && last.status === status.status) queue[queue.length - 1] = status;
-    else queue.push(status);
-    wake?.();
-  });
-  const onAbort = (): void => wake?.();
-  signal.addEventListener('abort', onAbort);
-  try {
-    for (;;) {
-      if (signal.aborted) throw endedBy(signal.reason);
-      const next = queue.shift();
-      if (next !== undefined) {
-        yield next;
-        if (TERMINAL.has(next.status)) return;
-        continue;
-      }
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-    }
-  } finally {
-    unsubscribe();
-    signal.removeEventListener('abort', onAbort);
-  }
+): AsyncGenerator<UpdateStatusInit> {
+  for await (const status of statuses) yield updateStatusMessage(status);
+  if (signal.aborted) throw endedBy(signal.reason);
 }
 
 function endedBy(reason: unknown): ConnectError {

@@ -3,7 +3,7 @@
  * available releases, and follow an update by id — as JSON, or as server-sent events that start
  * with the current status and end after the final one.
  */
-import type { App, UpdateStatusView } from '../../../app/index.js';
+import type { App } from '../../../app/index.js';
 import { route, sse, type SseEvent } from '../route.js';
 import { processName } from '../schemas.js';
 import {
@@ -18,8 +18,6 @@ import {
   updateId,
   updateStatusSchema,
 } from './update-schemas.js';
-
-const FINAL = new Set(['completed', 'failed', 'rolled_back']);
 
 export function updateRoutes(app: App) {
   return [
@@ -101,32 +99,7 @@ export function updateRoutes(app: App) {
   ];
 }
 
-/** Subscribes at once (the current status comes first), ends after a final status. */
 async function* followStatus(app: App, id: string, signal: AbortSignal): AsyncGenerator<SseEvent> {
-  const queue: UpdateStatusView[] = [];
-  let wake: (() => void) | undefined;
-  const unsubscribe = app.updates.watch(id, (status) => {
-    // Download progress can come fast: a slow reader gets the latest, never an endless queue.
-    const last = queue[queue.length - 1];
-    if (last && last.status === status.status) queue[queue.length - 1] = status;
-    else queue.push(status);
-    wake?.();
-  });
-  const onAbort = () => wake?.();
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    while (!signal.aborted) {
-      const status = queue.shift();
-      if (status === undefined) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        continue;
-      }
-      yield { event: 'status', data: JSON.stringify(status) };
-      if (FINAL.has(status.status)) return;
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    unsubscribe();
-  }
+  for await (const status of app.updates.follow(id, signal))
+    yield { event: 'status', data: JSON.stringify(status) };
 }
