@@ -194,7 +194,10 @@ processes:
     expect(pidAlive(leftover)).toBe(true);
 
     const next = await startDaemon(dir, path, { env });
-    await waitFor(() => (pidAlive(leftover) ? `the leftover ${leftover} still runs` : true));
+    // The tunnel starts last in the daemon's start-up; a loaded machine (CI) needs more than 10 s.
+    await waitFor(() => (pidAlive(leftover) ? `the leftover ${leftover} still runs` : true), {
+      timeoutMs: 30_000,
+    });
     await waitFor(async () => {
       const t = (await next.api<TunnelView>('GET', '/api/v1/tunnel')).json;
       return t.state === 'connected' && t.pid !== leftover ? true : `tunnel is ${t.state}`;
