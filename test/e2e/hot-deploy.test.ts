@@ -49,7 +49,7 @@ github:
   api_url: ${apiUrl}
 ${options.github ?? ''}
 processes:
-${echoProcessYaml({ instances: 3, binaryPath: fixture('echo-service.mjs'), startPeriod: '4s', ...(options.process ? { github: options.process } : {}) })}
+${echoProcessYaml({ instances: 3, binaryPath: fixture('echo-service.mjs'), startPeriod: '15s', ...(options.process ? { github: options.process } : {}) })}
 load_balancers:
   - name: lb
     listen_port: 0
@@ -261,13 +261,14 @@ describe('hot deploys through the daemon', () => {
 
     // v3 never passes its health check: rolled back automatically.
     await publishEcho(github, REPO, 'v3', { kind: 'unhealthy' });
-    const v3 = await update(daemon, { version: 'v3' });
+    // A short readiness deadline for the bad ones (the process's own is 15 s+).
+    const v3 = await update(daemon, { version: 'v3', timeout: 5 });
     expect(v3).toMatchObject({ status: 'rolled_back', to_version: 'v3' });
     expect(v3.error?.code).toBe('not_ready');
 
     // v4 crash-loops: rolled back too.
     await publishEcho(github, REPO, 'v4', { kind: 'crash' });
-    const v4 = await update(daemon, { version: 'v4', strategy: 'blue-green' });
+    const v4 = await update(daemon, { version: 'v4', strategy: 'blue-green', timeout: 5 });
     expect(v4.status).toBe('rolled_back');
 
     // v5's SHA256SUMS does not match its asset: nothing is installed.

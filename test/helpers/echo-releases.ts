@@ -87,6 +87,7 @@ export interface EchoProcessOptions {
   binaryPath?: string;
   /** Extra keys inside `github: { checksum: optional, ... }`, e.g. `auto_update: true`. */
   github?: string;
+  /** Default 10 s: a loaded CI machine can take seconds to start node; a good release is ready as soon as its probe passes. */
   startPeriod?: string;
 }
 
@@ -99,7 +100,7 @@ ${options.binaryPath === undefined ? '' : `    binary_path: ${options.binaryPath
     max_instances: ${Math.max(instances, 4)}
     port_range: ${portRange()}
     secrets: { enabled: false }
-    health_check: { type: grpc, interval: 200ms, timeout: 200ms, retries: 1, start_period: ${options.startPeriod ?? '3s'} }
+    health_check: { type: grpc, interval: 200ms, timeout: 200ms, retries: 1, start_period: ${options.startPeriod ?? '10s'} }
     stop: { timeout: 5s }
     github: { checksum: optional${options.github ? `, ${options.github}` : ''} }
 `;

@@ -98,7 +98,9 @@ ${echoProcessYaml()}`,
       tag: 'v3.0.0',
       assets: [{ name: ECHO_ASSET, data: await echoArchive('unhealthy') }],
     });
-    const third = await updates.waitFor((await updates.update('echo')).id);
+    const third = await updates.waitFor(
+      (await updates.update('echo', { readyTimeoutMs: 4000 })).id,
+    );
     expect(third.phase).toBe('rolled_back');
     expect(store.get('echo').current?.version).toBe('v2.0.0');
     await waitFor(
