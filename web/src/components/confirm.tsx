@@ -9,7 +9,7 @@ export interface ConfirmActionProps {
   label: string;
   /** The question in the dialog, e.g. "Stop every instance of api?" */
   question: ReactNode;
-  /** Runs on confirm; its rejection is shown beside the button. */
+  /** Runs on confirm; a string it resolves with, or its rejection, is shown beside the button. */
   run: () => Promise<unknown>;
   confirmLabel?: string;
   danger?: boolean;
@@ -32,8 +32,8 @@ export function ConfirmAction(props: ConfirmActionProps) {
     dialog.current?.close();
     setBusy(true);
     try {
-      await props.run();
-      setOutcome({ ok: true, text: 'done' });
+      const result = await props.run();
+      setOutcome({ ok: true, text: typeof result === 'string' ? result : 'done' });
     } catch (error) {
       setOutcome({
         ok: false,

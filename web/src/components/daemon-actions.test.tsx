@@ -1,0 +1,50 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { fakeApi } from '../test/fake-api';
+import { renderApp } from '../test/render';
+import { useAuth } from '../auth';
+import { DaemonActions } from './daemon-actions';
+
+function Role() {
+  const role = useAuth().whoami?.role;
+  return role ? <span>role: {role}</span> : null;
+}
+
+const whoami = (role: string) => ({
+  json: { authenticated: true, auth_required: true, role, name: 'k' },
+});
+
+describe('DaemonActions', () => {
+  it('reloads the config after a confirmation and says what changed (admin)', async () => {
+    const api = fakeApi();
+    api.on('GET /api/v1/auth/whoami', whoami('admin'));
+    api.on('POST /api/v1/reload', {
+      json: {
+        message: 'config reloaded',
+        added: [],
+        removed: [],
+        changed: ['api'],
+        restartRequired: [],
+      },
+    });
+    renderApp(<DaemonActions />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Reload config' }));
+    const dialog = screen.getByRole('dialog', { name: 'Reload config' });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Reload config' }));
+    expect(await screen.findByText('config reloaded')).toBeInTheDocument();
+    expect(api.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual([
+      '/api/v1/reload',
+    ]);
+  });
+
+  it('is not shown to an operator', async () => {
+    const api = fakeApi();
+    api.on('GET /api/v1/auth/whoami', whoami('operator'));
+    renderApp(<DaemonActions />);
+    await screen
+      .findByText((_, el) => el?.tagName === 'DIV', {}, { timeout: 100 })
+      .catch(() => undefined);
+    expect(screen.queryByRole('button', { name: 'Reload config' })).toBeNull();
+  });
+});
