@@ -29,6 +29,7 @@ import { buildServices, type Services } from './services.js';
 import { onSignals, reloadSignals, shutdownSignals } from './signals.js';
 import { readTlsFiles } from './tls-files.js';
 import { VERSION } from './version.js';
+import { findDashboardDir } from './web-dir.js';
 
 export interface RunDaemonOptions {
   configPath: string;
@@ -37,6 +38,8 @@ export interface RunDaemonOptions {
   /** Where human-readable log lines go (the terminal); omit for the log file only. */
   console?: NodeJS.WritableStream;
   env?: Readonly<Record<string, string | undefined>>;
+  /** The dashboard's build directory served at `/` (default: the package's web/dist). */
+  webDir?: string;
 }
 
 export interface RunningDaemon {
@@ -159,7 +162,8 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   const rpc = { app, config: () => supervisor.currentConfig(), auth, onInternalError };
   try {
     const tls = await readTlsFiles(config, config.server.tls, 'server.tls');
-    server = await listen(buildRestApi({ app, auth, onInternalError, browser }), {
+    const dashboard = { dir: options.webDir ?? findDashboardDir() };
+    server = await listen(buildRestApi({ app, auth, onInternalError, browser, dashboard }), {
       host: config.server.host,
       port: config.server.port,
       requestTimeoutMs: config.server.read_timeout,

@@ -84,6 +84,10 @@ async function serveOne(router: Router, req: IncomingMessage, res: ServerRespons
     write(res, response);
     return;
   }
+  if ('bytes' in response) {
+    writeBytes(res, response);
+    return;
+  }
   res.writeHead(response.status, response.headers);
   res.flushHeaders();
   // A comment after 15 s without output keeps proxies from closing an idle stream (a stream that
@@ -119,6 +123,17 @@ function write(res: ServerResponse, response: Extract<RestResponse, { body: stri
     'content-length': Buffer.byteLength(response.body),
   });
   res.end(response.body);
+}
+
+function writeBytes(res: ServerResponse, response: Extract<RestResponse, { bytes: Buffer }>): void {
+  // A 304 has no body, and its Content-Length would describe the 200's (RFC 9110 §8.6).
+  res.writeHead(
+    response.status,
+    response.status === 304
+      ? response.headers
+      : { ...response.headers, 'content-length': response.bytes.length },
+  );
+  res.end(response.status === 304 ? undefined : response.bytes);
 }
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {

@@ -3,6 +3,8 @@ import type { App } from '../../app/index.js';
 import type { AuthPolicy } from '../auth/index.js';
 import type { RouteSpec } from './route.js';
 import { Router, type BrowserGuard } from './router.js';
+import { DashboardSite } from './dashboard-site.js';
+import { authRoutes } from './routes/auth-routes.js';
 import { daemonRoutes } from './routes/daemon-routes.js';
 import { docRoutes } from './routes/doc-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
@@ -21,11 +23,17 @@ export interface RestApiOptions {
   onInternalError?: (error: unknown) => void;
   /** Which browser pages may call the API (default: none but the API's own origin). */
   browser?: BrowserGuard;
+  /**
+   * Serve the dashboard at `/` from its build directory (web/dist; dashboard-site.ts); `dir`
+   * undefined: its pages say it is not built. Absent: no dashboard, only the API's paths.
+   */
+  dashboard?: { dir: string | undefined } | undefined;
 }
 
 export function restRoutes(app: App): RouteSpec[] {
   const routes: RouteSpec[] = [
     ...daemonRoutes(app),
+    ...authRoutes(),
     ...processRoutes(app),
     ...logRoutes(app),
     ...eventRoutes(app),
@@ -46,5 +54,6 @@ export function buildRestApi(options: RestApiOptions): Router {
     options.auth,
     options.onInternalError,
     options.browser,
+    options.dashboard ? new DashboardSite(options.dashboard.dir) : undefined,
   );
 }

@@ -26,6 +26,13 @@ export interface HandlerInput<P, Q, B> {
    * limit on failures): for a route that accepts a signature or, failing that, a credential.
    */
   authorize(required: Requirement): Promise<Principal>;
+  /** The caller as the router's check of the route's `role` found it (anonymous on a public route). */
+  principal: Principal;
+  /**
+   * The caller proved who it is with a credential: false on a public route, and on a daemon
+   * without server.auth, where loopback callers are admin without presenting anything.
+   */
+  authenticated: boolean;
 }
 
 /** One server-sent event. */

@@ -36,7 +36,18 @@ export interface RestRequest {
 
 export type RestResponse =
   | { status: number; headers: Record<string, string>; body: string }
-  | { status: number; headers: Record<string, string>; stream: SseStream };
+  | { status: number; headers: Record<string, string>; stream: SseStream }
+  /** A file's bytes as they are (the dashboard's scripts, styles and images). */
+  | { status: number; headers: Record<string, string>; bytes: Buffer };
+
+/**
+ * Answers the GET (and HEAD) requests the route table does not have and whose first path segment
+ * is none of the table's (`api`, `health`, `docs`...): the dashboard's files (dashboard-site.ts).
+ */
+export interface StaticSite {
+  /** The answer, or undefined for the router's 404. */
+  serve(pathname: string, headers: RestRequest['headers']): Promise<RestResponse | undefined>;
+}
 
 interface CompiledRoute {
   spec: RouteSpec;
@@ -60,14 +71,18 @@ export function cameThroughTunnel(headers: RestRequest['headers']): boolean {
 
 export class Router {
   private readonly routes: CompiledRoute[];
+  /** The first path segments of the table's routes: never the static site's, even when absent. */
+  private readonly apiSegments: ReadonlySet<string>;
 
   constructor(
     specs: RouteSpec[],
     private readonly auth: AuthPolicy,
     private readonly onInternalError: (error: unknown) => void = () => undefined,
     private readonly guard: BrowserGuard = { origins: [], loopbackOnly: false },
+    private readonly site?: StaticSite,
   ) {
     this.routes = specs.map((spec) => compile(spec));
+    this.apiSegments = new Set(specs.map((spec) => firstSegment(spec.path)));
   }
 
   async handle(request: RestRequest): Promise<RestResponse> {
@@ -120,7 +135,11 @@ export class Router {
     const method = request.method.toLowerCase();
     if (method === 'options') return this.preflight(request, url.pathname);
     const matched = this.match(method, url.pathname);
-    if (!matched) throw new DaemonError('not_found', `no route ${request.method} ${url.pathname}`);
+    if (!matched) {
+      const page = await this.staticPage(method, url.pathname, request);
+      if (page) return page;
+      throw new DaemonError('not_found', `no route ${request.method} ${url.pathname}`);
+    }
     checkBrowserRequest(request.headers, this.guard);
     const { spec, names } = matched.route;
     const credentials = {
@@ -130,7 +149,9 @@ export class Router {
       viaTunnel: cameThroughTunnel(request.headers),
       clientIp: request.headers['cf-connecting-ip'],
     };
-    await this.auth.authorize(credentials, spec.role);
+    const principal = await this.auth.authorize(credentials, spec.role);
+    const authenticated =
+      spec.role !== 'public' && (this.auth.requiresCredentials || credentials.viaTunnel);
 
     const rawParams: Record<string, string> = {};
     names.forEach((name, i) => (rawParams[name] = decodeSegment(matched.values[i] ?? '')));
@@ -151,6 +172,8 @@ export class Router {
       headers: request.headers,
       ...(rawBody ? { rawBody } : {}),
       authorize: (required) => this.auth.authorize(credentials, required),
+      principal,
+      authenticated,
     });
     if (result instanceof StatusAnswer) return json(result.status, result.value);
     if (isRawBody(result)) {
@@ -172,6 +195,18 @@ export class Router {
       };
     }
     return json(spec.status ?? 200, result);
+  }
+
+  /** The static site's answer for a GET or HEAD outside the API's paths; needs no credential. */
+  private async staticPage(
+    method: string,
+    pathname: string,
+    request: RestRequest,
+  ): Promise<RestResponse | undefined> {
+    if (!this.site || (method !== 'get' && method !== 'head')) return undefined;
+    if (this.apiSegments.has(firstSegment(pathname))) return undefined;
+    checkBrowserRequest(request.headers, this.guard);
+    return this.site.serve(pathname, request.headers);
   }
 
   /**
@@ -243,6 +278,10 @@ function parseRequestUrl(target: string): URL {
       `invalid request: the target ${JSON.stringify(target.slice(0, 200))} is not a valid path`,
     );
   }
+}
+
+function firstSegment(path: string): string {
+  return path.split('/')[1] ?? '';
 }
 
 function hostnameOf(host: string): string {
