@@ -11,6 +11,7 @@ import { autoscaleText, balancersText, formatLogLine, statusTable } from './form
 import { keygenCommand, type GenerateKeys } from './keygen-command.js';
 import { RUN_OPTIONS, runCommandOptions, type RunCommandOptions } from './run-options.js';
 import { resolveTarget, type TargetOptions } from './target.js';
+import { addTrayCommand, type RunTray } from './tray-command.js';
 import { addUpdateCommands } from './update-commands.js';
 
 export interface CliIo {
@@ -24,6 +25,8 @@ export interface CliDeps extends CliIo {
   runDaemon(options: RunCommandOptions): Promise<number>;
   /** Creates the auth-worker key pair (`keygen`). */
   generateKeys: GenerateKeys;
+  /** Shows the system tray (`tray`); the composition root injects it. */
+  runTray?: RunTray;
   version: string;
 }
 
@@ -257,6 +260,13 @@ export function buildCli(deps: CliDeps): Command {
     out,
     json,
     stdout: deps.stdout,
+    stderr: deps.stderr,
+  });
+
+  addTrayCommand(program, {
+    withTarget,
+    runTray: deps.runTray,
+    env: deps.env,
     stderr: deps.stderr,
   });
 

@@ -12,6 +12,7 @@ import type {
   ProcessSummary,
   ProcessVersionView,
   RollbackStartedView,
+  TunnelView,
   UpdateAllView,
   UpdateStartedView,
   UpdateStatusView,
@@ -202,6 +203,11 @@ export class DaemonClient {
     const final = await this.updateStatus(id);
     if (final.timestamp !== last?.timestamp || final.status !== last.status) onStatus(final);
     return final;
+  }
+
+  /** The Cloudflare quick tunnel (`enabled: false` when the config has none). */
+  tunnel(): Promise<TunnelView> {
+    return this.request('GET', '/api/v1/tunnel');
   }
 
   reload(): Promise<ReloadResult> {

@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
     env: process.env,
     version: VERSION,
     runDaemon: runDaemonInForeground,
+    runTray: async (options) => (await import('../tray/index.js')).runTray(options),
     generateKeys: async (request) =>
       (await import('../services/cloudflare/index.js')).generateClientKeys(request),
   });
