@@ -1,17 +1,22 @@
 /** Which component draws each route's screen. */
 import type { ReactElement } from 'react';
 import type { Route } from '../router';
+import { BalancersScreen } from './balancers/index';
 import { NotFound } from './not-found';
-import { Placeholder } from './placeholder';
+import { OverviewScreen } from './overview/index';
+import { ProcessScreen } from './process/index';
+import { RegistryScreen } from './registry/index';
+import { TunnelScreen } from './tunnel/index';
+import { UpdatesScreen } from './updates/index';
 
 type ScreenComponent = (props: { route: Route }) => ReactElement;
 
 export const SCREENS: Record<Route['screen'], ScreenComponent> = {
-  overview: () => Placeholder({ title: 'Overview' }),
-  process: () => Placeholder({ title: 'Process' }),
-  updates: () => Placeholder({ title: 'Updates' }),
-  balancers: () => Placeholder({ title: 'Load balancers' }),
-  tunnel: () => Placeholder({ title: 'Tunnel' }),
-  registry: () => Placeholder({ title: 'Registry' }),
+  overview: OverviewScreen,
+  process: ProcessScreen,
+  updates: UpdatesScreen,
+  balancers: BalancersScreen,
+  tunnel: TunnelScreen,
+  registry: RegistryScreen,
   'not-found': NotFound,
 };
