@@ -1,6 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { Chart, describeChart, toAligned, type ChartData } from './chart';
+import { Chart, describeChart, timeRange, toAligned, type ChartData } from './chart';
 
 // uPlot draws on a canvas, which happy-dom lacks: a stand-in records what the chart asks of it.
 const plots = vi.hoisted(
@@ -108,5 +108,11 @@ describe('<Chart>', () => {
     expect(opts.series.map((s) => s.label)).toEqual([undefined, '#0', '#1']);
     unmount();
     expect(plots[1]!.destroyed).toBe(true);
+  });
+
+  it('keeps the time axis on the data: its span, or the minute before a single point', () => {
+    expect(timeRange(data([], []))).toBeUndefined();
+    expect(timeRange(data([1000], [5]))).toEqual({ min: 940, max: 1000 });
+    expect(timeRange(data([1000, 1010, 1020], [1, 2, 3]))).toEqual({ min: 1000, max: 1020 });
   });
 });

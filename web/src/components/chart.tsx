@@ -41,6 +41,17 @@ export function toAligned(data: ChartData): uPlot.AlignedData {
   return [data.x, ...data.series.map((s) => s.values)];
 }
 
+/**
+ * The time axis's range: the data's own span. uPlot's guess from a single point is years wide;
+ * one point gets the minute before it.
+ */
+export function timeRange(data: ChartData): { min: number; max: number } | undefined {
+  const first = data.x[0];
+  const last = data.x[data.x.length - 1];
+  if (first === undefined || last === undefined) return undefined;
+  return { min: last > first ? first : last - 60, max: last };
+}
+
 /** The newest non-null value of each series, for the text alternative of the chart. */
 export function describeChart(data: ChartData, format: (value: number) => string): string {
   if (data.x.length === 0 || data.series.length === 0) return 'no samples yet';
@@ -123,6 +134,8 @@ export function Chart(props: ChartProps) {
       return;
     }
     plot.current = created;
+    const range = timeRange(latest.current.data);
+    if (range) created.setScale('x', range);
     let observer: ResizeObserver | undefined;
     if (typeof ResizeObserver === 'function') {
       observer = new ResizeObserver(() => {
@@ -146,12 +159,8 @@ export function Chart(props: ChartProps) {
     const current = plot.current;
     if (!current) return;
     current.setData(toAligned(data));
-    // A plot created with one point (or none) keeps uPlot's padded guess of the time range
-    // (years wide); follow the data's own span once it has one.
-    const first = data.x[0];
-    const last = data.x[data.x.length - 1];
-    if (first !== undefined && last !== undefined && last > first)
-      current.setScale('x', { min: first, max: last });
+    const range = timeRange(data);
+    if (range) current.setScale('x', range);
   }, [data]);
 
   const summary = useMemo(() => describeChart(data, format), [data, format]);
