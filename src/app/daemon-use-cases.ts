@@ -1,12 +1,23 @@
-/** The daemon as a whole: health, status, reload and shutdown. */
+/** The daemon as a whole: health, status, reload, shutdown and restart. */
 import type { Supervisor, ReloadSummary } from '../core/index.js';
-import type { Clock } from '../shared/index.js';
+import { DaemonError, type Clock } from '../shared/index.js';
+
+/**
+ * How a restarted daemon comes back: it starts its replacement itself (`respawn`), or it exits
+ * with a failure code for the service manager supervising it to start it again.
+ */
+export type DaemonRestartMethod = 'respawn' | 'service-manager';
 
 export interface DaemonControl {
   /** Re-reads and validates the config file, then applies it. */
   reload(): Promise<ReloadSummary>;
   /** Starts a graceful shutdown (returns at once). */
   shutdown(): void;
+  /**
+   * Starts a graceful shutdown after which the daemon starts again (returns at once, with how).
+   * Absent where the daemon cannot restart itself (an app built for tests): not_implemented.
+   */
+  restart?(): DaemonRestartMethod;
 }
 
 export class DaemonUseCases {
@@ -95,5 +106,17 @@ export class DaemonUseCases {
   shutdown(): { status: 'shutting down' } {
     this.control.shutdown();
     return { status: 'shutting down' };
+  }
+
+  restart(): { status: 'restarting'; method: DaemonRestartMethod } {
+    if (!this.control.restart)
+      throw new DaemonError('not_implemented', 'this daemon cannot restart itself');
+    // A restart asked during a shutdown would turn a stop the operator wanted into a start.
+    if (this.supervisor.isClosing)
+      throw new DaemonError(
+        'shutting_down',
+        'the daemon is already shutting down; start it again once it has stopped',
+      );
+    return { status: 'restarting', method: this.control.restart() };
   }
 }

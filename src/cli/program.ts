@@ -287,6 +287,19 @@ export function buildCli(deps: CliDeps): Command {
     },
   );
 
+  withTarget(
+    program
+      .command('restart-daemon')
+      .description('stop every instance and the daemon, then start the daemon again'),
+  ).action(async (_options: unknown, command: Command) => {
+    const { method } = await (await clientFor(command)).restartDaemon();
+    out(
+      method === 'respawn'
+        ? 'daemon is restarting (it starts its replacement once every instance has stopped)'
+        : 'daemon is restarting (it exits for its service manager to start it again)',
+    );
+  });
+
   const config = program.command('config').description('check or print a config file');
   config
     .command('check')

@@ -45,6 +45,12 @@ export interface ReloadResult {
   restartRequired: string[];
 }
 
+/** POST /api/v1/restart's answer: how the daemon comes back once it has stopped. */
+export interface DaemonRestart {
+  status: 'restarting';
+  method: 'respawn' | 'service-manager';
+}
+
 /** The statuses after which an update or rollback changes no more. */
 export const TERMINAL_UPDATE_STATUSES: ReadonlySet<UpdateStatusView['status']> = new Set([
   'completed',
@@ -216,6 +222,11 @@ export class DaemonClient {
 
   shutdown(): Promise<{ status: string }> {
     return this.request('POST', '/shutdown');
+  }
+
+  /** Stops every instance and the daemon, which then starts again (admin). */
+  restartDaemon(): Promise<DaemonRestart> {
+    return this.request('POST', '/api/v1/restart');
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {

@@ -2,7 +2,8 @@
  * The composition root: builds everything from the config, owns the signals and the graceful
  * shutdown. Order: config -> lock -> logger -> supervisor -> app -> REST listener (with Connect and
  * gRPC-Web) -> native gRPC listener -> adopt/start instances. Shutdown: stop every instance in
- * parallel, close both API ports, release the lock.
+ * parallel, close both API ports, release the lock. A restart is a shutdown whose result says how
+ * the daemon comes back; main.ts does that once everything here is closed.
  */
 import { join } from 'node:path';
 import { AuthPolicy } from '../api/auth/index.js';
@@ -18,6 +19,7 @@ import {
 } from '../core/index.js';
 import {
   createDaemonLogger,
+  DaemonError,
   currentPlatform,
   apiUrl,
   isLoopbackHost,
@@ -25,6 +27,7 @@ import {
   type Logger,
 } from '../shared/index.js';
 import { logEvent } from './event-log.js';
+import { restartMethod, type RestartMethod } from './restart-method.js';
 import { buildServices, type Services } from './services.js';
 import { onSignals, reloadSignals, shutdownSignals } from './signals.js';
 import { readTlsFiles } from './tls-files.js';
@@ -42,14 +45,20 @@ export interface RunDaemonOptions {
   webDir?: string;
 }
 
+/** How the daemon ended: the process's exit code and, after POST /api/v1/restart, how to restart. */
+export interface DaemonExit {
+  code: number;
+  restart?: RestartMethod;
+}
+
 export interface RunningDaemon {
   config: Config;
   apiUrl: string;
   /** The native gRPC port (server.grpc_port, or the one the OS chose for 0). */
   grpcPort: number;
-  /** Resolves with the exit code once the daemon has stopped. */
-  done: Promise<number>;
-  stop(): Promise<number>;
+  /** Resolves once the daemon has stopped (the lock released, the log closed). */
+  done: Promise<DaemonExit>;
+  stop(): Promise<DaemonExit>;
 }
 
 export async function startDaemon(options: RunDaemonOptions): Promise<RunningDaemon> {
@@ -87,14 +96,15 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
   });
   const unsubscribeLog = supervisor.events.subscribe((event) => logEvent(logger, event));
 
-  let stopping: Promise<number> | undefined;
-  let resolveDone!: (code: number) => void;
-  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  let stopping: Promise<DaemonExit> | undefined;
+  let restart: RestartMethod | undefined;
+  let resolveDone!: (exit: DaemonExit) => void;
+  const done = new Promise<DaemonExit>((resolve) => (resolveDone = resolve));
   let server: RunningServer | undefined;
   let grpcServer: RunningGrpcServer | undefined;
   let removeSignals = (): void => undefined;
 
-  const stop = (): Promise<number> => {
+  const stop = (): Promise<DaemonExit> => {
     stopping ??= shutdown({
       logger,
       supervisor,
@@ -105,9 +115,11 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
       closeLog,
       removeSignals: () => removeSignals(),
       unsubscribeLog,
+      restart: () => restart,
     }).then((code) => {
-      resolveDone(code);
-      return code;
+      const exit: DaemonExit = restart ? { code, restart } : { code };
+      resolveDone(exit);
+      return exit;
     });
     return stopping;
   };
@@ -148,6 +160,17 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
         return summary;
       },
       shutdown: () => void setImmediate(() => void stop()),
+      restart: () => {
+        if (stopping)
+          throw new DaemonError(
+            'shutting_down',
+            'the daemon is already shutting down; start it again once it has stopped',
+          );
+        restart = restartMethod(env, platform);
+        logger.info({ method: restart }, 'restart requested: stopping every instance first');
+        setImmediate(() => void stop());
+        return restart;
+      },
     },
   });
 
@@ -201,7 +224,7 @@ export async function startDaemon(options: RunDaemonOptions): Promise<RunningDae
         logger.warn(
           'exiting without waiting; the next `gowinproc run` adopts the instances still running',
         );
-        resolveDone(130);
+        resolveDone({ code: 130 });
       }
     }),
     onSignals(reloadSignals(platform), () => {
@@ -254,6 +277,8 @@ interface ShutdownParts {
   closeLog: () => Promise<void>;
   removeSignals: () => void;
   unsubscribeLog: () => void;
+  /** Set when POST /api/v1/restart started this shutdown. */
+  restart: () => RestartMethod | undefined;
 }
 
 async function shutdown(parts: ShutdownParts): Promise<number> {
@@ -262,7 +287,15 @@ async function shutdown(parts: ShutdownParts): Promise<number> {
     await parts.services.stop(); // the tunnel first: no more traffic from the internet
     await parts.supervisor.shutdown();
     await parts.services.settled(); // an update caught by the shutdown has restored its version
-    parts.logger.info('every instance stopped; exiting');
+    const restart = parts.restart();
+    if (restart === undefined) parts.logger.info('every instance stopped; exiting');
+    else
+      parts.logger.info(
+        { method: restart },
+        restart === 'respawn'
+          ? 'every instance stopped; starting a new daemon process'
+          : 'every instance stopped; exiting for the service manager to restart the daemon',
+      );
   } catch (error) {
     code = 1;
     parts.logger.error({ error: (error as Error).message }, 'shutdown failed');

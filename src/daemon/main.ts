@@ -5,6 +5,7 @@
  */
 import { DaemonError } from '../shared/index.js';
 import { startDaemon } from './daemon.js';
+import { exitAfterRun, spawnDetached, thisProcessCommand } from './restart.js';
 import type { RunCommandOptions } from '../cli/run-options.js';
 
 async function runDaemonInForeground(options: RunCommandOptions): Promise<number> {
@@ -14,7 +15,14 @@ async function runDaemonInForeground(options: RunCommandOptions): Promise<number
       paths: options.paths,
       console: process.stdout,
     });
-    return await daemon.done;
+    const exit = await daemon.done;
+    return exitAfterRun(exit, {
+      respawn: () =>
+        spawnDetached(thisProcessCommand(), (error) =>
+          process.stderr.write(`error: the new daemon process failed to start: ${error.message}\n`),
+        ),
+      stderr: process.stderr,
+    });
   } catch (error) {
     process.stderr.write(`error: ${DaemonError.from(error).message}\n`);
     return 1;

@@ -65,6 +65,10 @@ class FakeDaemon implements TrayClient {
     }
   );
   shutdown = async () => (this.check('shutdown'), { status: 'shutting down' });
+  restartDaemon = async () => (
+    this.check('restartDaemon'),
+    { status: 'restarting', method: 'respawn' }
+  );
 }
 
 function setUp(options: { copy?: boolean; failCopy?: boolean } = {}) {
@@ -180,6 +184,36 @@ describe('TrayController', () => {
     expect(daemon.calls[0]).toBe('shutdown');
     expect(daemon.calls).toContain('status');
     expect(backend.item('notice').title).toBe('The daemon is shutting down');
+    await controller.close();
+  });
+
+  it('Restart daemon asks the daemon, says it is restarting and polls again', async () => {
+    const { daemon, backend, controller } = setUp();
+    await controller.start();
+    expect(backend.item(TRAY_ACTIONS.restartDaemon)).toMatchObject({
+      title: 'Restart daemon',
+      enabled: true,
+    });
+    daemon.calls = [];
+    backend.click(TRAY_ACTIONS.restartDaemon);
+    await controller.settled();
+    expect(daemon.calls[0]).toBe('restartDaemon');
+    expect(daemon.calls).not.toContain('shutdown');
+    expect(daemon.calls).toContain('status');
+    expect(backend.item('notice').title).toBe('Restarting the daemon…');
+    await controller.close();
+  });
+
+  it('a restart the daemon refuses is reported in the menu', async () => {
+    const { daemon, backend, controller } = setUp();
+    await controller.start();
+    daemon.restartDaemon = () =>
+      Promise.reject(new DaemonError('shutting_down', 'the daemon is already shutting down'));
+    backend.click(TRAY_ACTIONS.restartDaemon);
+    await controller.settled();
+    expect(backend.item('notice').title).toBe(
+      'Restart daemon failed: the daemon is already shutting down',
+    );
     await controller.close();
   });
 

@@ -25,6 +25,7 @@ export interface TrayClient {
   tunnel(): Promise<TunnelView>;
   reload(): Promise<ReloadResult>;
   shutdown(): Promise<{ status: string }>;
+  restartDaemon(): Promise<{ status: string }>;
 }
 
 /** What the tray asks of the desktop. */
@@ -186,7 +187,12 @@ export class TrayController {
     }
     if (id === TRAY_ACTIONS.closeTray) return;
     // Show the outcome now, and what the action changed.
-    if (id === TRAY_ACTIONS.reload || id === TRAY_ACTIONS.quitDaemon) await this.poll();
+    if (
+      id === TRAY_ACTIONS.reload ||
+      id === TRAY_ACTIONS.restartDaemon ||
+      id === TRAY_ACTIONS.quitDaemon
+    )
+      await this.poll();
     else await this.show();
   }
 
@@ -215,6 +221,9 @@ export class TrayController {
         return;
       case TRAY_ACTIONS.reload:
         return this.say((await client.reload()).message);
+      case TRAY_ACTIONS.restartDaemon:
+        await client.restartDaemon();
+        return this.say('Restarting the daemon…');
       case TRAY_ACTIONS.quitDaemon:
         await client.shutdown();
         return this.say('The daemon is shutting down');
@@ -235,6 +244,8 @@ function actionName(id: string): string {
       return 'View logs';
     case TRAY_ACTIONS.reload:
       return 'Reload';
+    case TRAY_ACTIONS.restartDaemon:
+      return 'Restart daemon';
     case TRAY_ACTIONS.quitDaemon:
       return 'Quit daemon';
     default:

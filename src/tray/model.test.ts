@@ -99,6 +99,7 @@ describe('trayModel', () => {
       TRAY_ACTIONS.openDashboard,
       TRAY_ACTIONS.viewLogs,
       TRAY_ACTIONS.reload,
+      TRAY_ACTIONS.restartDaemon,
       TRAY_ACTIONS.quitDaemon,
       TRAY_ACTIONS.closeTray,
     ])
@@ -196,12 +197,25 @@ describe('trayModel', () => {
     expect(model.icon).toBe('healthy');
   });
 
-  it('a daemon shutting down is degraded and cannot be quit again', () => {
+  it('a daemon shutting down is degraded and cannot be quit or restarted again', () => {
     const model = trayModel(up({ status: { ...up().status!, status: 'shutting_down' } }));
     expect(model.icon).toBe('degraded');
     expect(model.tooltip).toBe('gowinproc: shutting down');
     expect(entry(model, 'daemon').title).toMatch(/^Daemon: shutting down/);
     expect(entry(model, TRAY_ACTIONS.quitDaemon).enabled).toBe(false);
+    expect(entry(model, TRAY_ACTIONS.restartDaemon).enabled).toBe(false);
+    expect(entry(model, TRAY_ACTIONS.reload).enabled).toBe(true);
+  });
+
+  it('Restart daemon sits between Reload config and Quit daemon', () => {
+    const ids = trayModel(up()).items.map((e) => e.id);
+    const at = ids.indexOf(TRAY_ACTIONS.restartDaemon);
+    expect(ids[at - 1]).toBe(TRAY_ACTIONS.reload);
+    expect(ids[at + 1]).toBe(TRAY_ACTIONS.quitDaemon);
+    expect(entry(trayModel(up()), TRAY_ACTIONS.restartDaemon)).toMatchObject({
+      title: 'Restart daemon',
+      tooltip: 'Stop every instance and the daemon, then start it again (POST /api/v1/restart)',
+    });
   });
 
   it('daemon down: grey icon, says where it looked and why, daemon actions disabled', () => {
@@ -216,7 +230,12 @@ describe('trayModel', () => {
     expect(entry(model, 'process:0').hidden).toBe(true);
     expect(entry(model, 'tunnel').title).toBe('Tunnel: unknown');
     expect(entry(model, TRAY_ACTIONS.copyTunnel).hidden).toBe(true);
-    for (const id of [TRAY_ACTIONS.openDashboard, TRAY_ACTIONS.reload, TRAY_ACTIONS.quitDaemon])
+    for (const id of [
+      TRAY_ACTIONS.openDashboard,
+      TRAY_ACTIONS.reload,
+      TRAY_ACTIONS.restartDaemon,
+      TRAY_ACTIONS.quitDaemon,
+    ])
       expect(entry(model, id).enabled).toBe(false);
     expect(entry(model, TRAY_ACTIONS.closeTray).enabled).toBe(true);
   });

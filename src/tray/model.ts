@@ -66,6 +66,7 @@ export const TRAY_ACTIONS = {
   openDashboard: 'open-dashboard',
   viewLogs: 'view-logs',
   reload: 'reload-config',
+  restartDaemon: 'restart-daemon',
   quitDaemon: 'quit-daemon',
   closeTray: 'close-tray',
 } as const;
@@ -83,6 +84,8 @@ export function trayIcon(state: TrayState): TrayIcon {
 export function trayModel(state: TrayState): TrayModel {
   const icon = trayIcon(state);
   const up = state.reachable;
+  // A daemon already shutting down can be neither quit nor restarted again.
+  const running = up && state.status?.status !== 'shutting_down';
   const rows = state.processes.slice(0, MAX_PROCESS_ROWS);
   const more = state.processes.length - rows.length;
   const tunnel = up ? state.tunnel : undefined;
@@ -135,10 +138,16 @@ export function trayModel(state: TrayState): TrayModel {
       { enabled: up },
     ),
     item(
+      TRAY_ACTIONS.restartDaemon,
+      'Restart daemon',
+      'Stop every instance and the daemon, then start it again (POST /api/v1/restart)',
+      { enabled: running },
+    ),
+    item(
       TRAY_ACTIONS.quitDaemon,
       'Quit daemon',
       'Stop every instance and the daemon (POST /shutdown)',
-      { enabled: up && state.status?.status !== 'shutting_down' },
+      { enabled: running },
     ),
     separator('sep-tray'),
     item('notice', state.notice ?? '', '', { enabled: false, hidden: state.notice === undefined }),

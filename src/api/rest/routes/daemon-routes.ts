@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { App } from '../../../app/index.js';
 import { route } from '../route.js';
 
+/** A body with nothing in it (or none): the restart takes no options, and refuses unknown ones. */
+const noOptions = z.object({}).strict().default({});
+
 export function daemonRoutes(app: App) {
   return [
     route({
@@ -81,6 +84,20 @@ export function daemonRoutes(app: App) {
       role: 'admin',
       response: z.object({ status: z.literal('shutting down') }),
       handler: () => app.daemon.shutdown(),
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/restart',
+      summary:
+        'Stop every instance gracefully, then start the daemon again: a replacement process, or an exit with code 75 for the service manager to restart (admin)',
+      role: 'admin',
+      status: 202,
+      body: noOptions,
+      response: z.object({
+        status: z.literal('restarting'),
+        method: z.enum(['respawn', 'service-manager']),
+      }),
+      handler: () => app.daemon.restart(),
     }),
   ];
 }
