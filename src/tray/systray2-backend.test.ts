@@ -84,6 +84,31 @@ describe('Systray2Backend', () => {
     expect(exits).toEqual([]); // an asked-for exit is not reported as a crash
   });
 
+  it('reports a helper that dies, and a later menu update neither crashes this process nor hangs', async () => {
+    const display = await startXvfb();
+    const previous = process.env['DISPLAY'];
+    process.env['DISPLAY'] = display;
+    onTestFinished(() => {
+      if (previous === undefined) delete process.env['DISPLAY'];
+      else process.env['DISPLAY'] = previous;
+    });
+    const exits: string[] = [];
+    const backend = new Systray2Backend({
+      platform: 'linux',
+      onHelperExit: (code, signal) => void exits.push(`${code}/${signal}`),
+    });
+    onTestFinished(() => backend.close());
+    await backend.setMenu(trayModel(state(false)));
+    process.kill(backend.helperPid!, 'SIGKILL');
+    await waitFor(() => exits.length === 1 || 'the exit is not reported yet');
+    expect(exits).toEqual(['null/SIGKILL']);
+    // The controller's next poll: writing to the dead helper's pipe must not throw EPIPE at large.
+    await expect(backend.setMenu(trayModel(state(true)))).rejects.toThrow(
+      'the tray helper is not running',
+    );
+    await backend.close();
+  });
+
   it('says why when the helper cannot start (no display)', async () => {
     const previous = process.env['DISPLAY'];
     process.env['DISPLAY'] = ':9999'; // no X server there

@@ -45,6 +45,7 @@ interface SysTrayInstance {
     exitCode: number | null;
     kill(signal?: string): boolean;
     stderr: NodeJS.ReadableStream | null;
+    stdin: NodeJS.WritableStream | null;
   };
 }
 type SysTrayClass = new (conf: {
@@ -69,6 +70,8 @@ export class Systray2Backend implements TrayBackend {
   private listener: ((id: string) => void) | undefined;
   private closing = false;
   private exited: Promise<void> | undefined;
+  /** The helper process has exited (by itself, a signal, or close()). */
+  private helperGone = false;
 
   constructor(private readonly options: Systray2BackendOptions) {}
 
@@ -80,6 +83,7 @@ export class Systray2Backend implements TrayBackend {
   async setMenu(model: TrayModel): Promise<void> {
     if (this.closing) return;
     if (!this.tray) return this.create(model);
+    if (this.helperGone) throw new DaemonError('internal', 'the tray helper is not running');
     const before = this.shown!;
     if (!sameLayout(before, model))
       throw new DaemonError(
@@ -105,7 +109,8 @@ export class Systray2Backend implements TrayBackend {
     if (this.closing) return this.exited;
     this.closing = true;
     const helper = this.tray?.process;
-    if (!this.tray || !helper || helper.exitCode !== null) return;
+    // exitCode stays null for a helper killed by a signal: only the exit event tells.
+    if (!this.tray || !helper || this.helperGone) return;
     // kill(false): ask the helper to exit, without systray2 ending this Node process too.
     const timeout = setTimeout(() => helper.kill('SIGKILL'), CLOSE_TIMEOUT_MS);
     const tray = this.tray;
@@ -133,8 +138,11 @@ export class Systray2Backend implements TrayBackend {
           reject(helperError(`it exited (${signal ?? `code ${code}`}) ${lastLine(stderr)}`.trim()));
       });
     });
+    // A write to a helper that just died fails on its pipe; the exit itself is reported below.
+    tray.process?.stdin?.on('error', () => undefined);
     this.exited = new Promise((resolve) =>
       tray.onExit((code, signal) => {
+        this.helperGone = true;
         resolve();
         if (ready && !this.closing) this.options.onHelperExit?.(code, signal);
       }),

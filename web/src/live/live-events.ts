@@ -27,6 +27,8 @@ export class LiveEvents {
   private abort: AbortController | undefined;
   private pending = new Set<string>();
   private flush: ReturnType<typeof setTimeout> | undefined;
+  /** A stream was connected before: events were missed while it was away. */
+  private wasConnected = false;
 
   constructor(private readonly queries: QueryClient) {}
 
@@ -59,7 +61,7 @@ export class LiveEvents {
         await readEventStream(
           '/api/v1/events?metrics=1',
           ({ event, data }) => {
-            if (!this.state.connected) this.set({ connected: true });
+            if (!this.state.connected) this.onConnected();
             delay = 500;
             this.onEvent(event, data);
           },
@@ -93,10 +95,26 @@ export class LiveEvents {
       this.queries.setQueryData(['balancers', 'live'], parsed);
       return;
     }
-    if (event === 'dropped' || event === 'message') return;
+    if (event === 'dropped') {
+      this.refreshAll(); // the daemon skipped events for this slow reader
+      return;
+    }
+    if (event === 'message') return;
     const daemonEvent = parsed as DaemonEvent;
     this.set({ events: [daemonEvent, ...this.state.events].slice(0, MAX_EVENTS) });
     this.invalidateFor(daemonEvent);
+  }
+
+  private onConnected(): void {
+    this.set({ connected: true });
+    // Back after a drop: nothing says what changed meanwhile, so what is shown is read again.
+    if (this.wasConnected) this.refreshAll();
+    this.wasConnected = true;
+  }
+
+  /** Refetches every shown query but the caller's identity (the stream's own data comes live). */
+  private refreshAll(): void {
+    void this.queries.invalidateQueries({ predicate: (query) => query.queryKey[0] !== 'whoami' });
   }
 
   /** Marks the queries an event changes; they refetch together a moment later. */
