@@ -15,6 +15,10 @@ export default defineConfig({
   },
   server: {
     // `npm run dev -w web`: the daemon's API on its default port.
-    proxy: { '/api': 'http://127.0.0.1:8080', '/health': 'http://127.0.0.1:8080' },
+    proxy: {
+      '/api': 'http://127.0.0.1:8080',
+      '/health': 'http://127.0.0.1:8080',
+      '/shutdown': 'http://127.0.0.1:8080',
+    },
   },
 });

@@ -47,4 +47,21 @@ describe('DaemonActions', () => {
       .catch(() => undefined);
     expect(screen.queryByRole('button', { name: 'Reload config' })).toBeNull();
   });
+
+  it('restarts the daemon after a confirmation (admin)', async () => {
+    const api = fakeApi();
+    api.on('GET /api/v1/auth/whoami', whoami('admin'));
+    api.on('POST /api/v1/restart', {
+      status: 202,
+      json: { status: 'restarting', method: 'respawn' },
+    });
+    renderApp(<DaemonActions />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Restart daemon' }));
+    const dialog = screen.getByRole('dialog', { name: 'Restart daemon' });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Restart daemon' }));
+    expect(await screen.findByText('restarting')).toBeInTheDocument();
+    expect(api.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual([
+      '/api/v1/restart',
+    ]);
+  });
 });

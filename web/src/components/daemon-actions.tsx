@@ -1,6 +1,6 @@
 /**
- * The daemon's own actions (admin): re-read the config file, and shut the daemon down (it stops
- * every instance gracefully first). Hidden from operators and viewers.
+ * The daemon's own actions (admin): re-read the config file, restart the daemon, and shut it down
+ * (both stop every instance gracefully first). Hidden from operators and viewers.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { post } from '../api/client';
@@ -30,6 +30,16 @@ export function DaemonActions() {
           return answer.restartRequired.length > 0
             ? `${answer.message}; needs a daemon restart: ${answer.restartRequired.join(', ')}`
             : answer.message;
+        }}
+      />
+      <ConfirmAction
+        label="Restart daemon"
+        question="Restart the daemon? Every instance stops gracefully, then the daemon starts again (itself, or through its service manager) and starts them; the dashboard reconnects."
+        run={async () => {
+          const answer = await post<{ status: string; method: string }>('/api/v1/restart');
+          return answer.method === 'service-manager'
+            ? 'restarting: the service manager starts the daemon again'
+            : 'restarting';
         }}
       />
       <ConfirmAction

@@ -120,7 +120,7 @@ describe('the updates screen', () => {
     api.on('GET /api/v1/updates/available', { json: { updates: [] } });
     renderApp(<UpdatesScreen />, '/updates');
     expect(await screen.findByText('No process has a GitHub repository')).toBeInTheDocument();
-    expect(screen.getByRole('status')).toHaveTextContent('github.repository');
+    expect(screen.getByRole('status')).toHaveTextContent('processes[].repository');
   });
 
   it('shows the error and a retry when the daemon refuses', async () => {

@@ -80,8 +80,8 @@ export function UpdatesScreen() {
         <ErrorState error={available.error} retry={() => void available.refetch()} />
       ) : available.data.updates.length === 0 ? (
         <Empty title="No process has a GitHub repository">
-          Hot deploys need <code>processes[].github.repository</code> (and a release with an asset
-          for this platform) in the config; see docs/updates.md.
+          Hot deploys need <code>processes[].repository</code> (and a release with an asset for this
+          platform) in the config; see docs/updates.md.
         </Empty>
       ) : (
         available.data.updates.map((update) => (
