@@ -97,6 +97,18 @@ async function confirmIn(dialogName: string, button: string) {
   await userEvent.click(within(await dialog(dialogName)).getByRole('button', { name: button }));
 }
 
+const UPDATE_STARTED = {
+  status: 202,
+  json: {
+    message: 'update started',
+    process: 'echo',
+    update_id: 'upd-1',
+    current_version: 'v1.0.0',
+    target_version: 'v1.1.0',
+    estimated_duration: 30,
+  },
+};
+
 describe('the updates screen', () => {
   it('lists each process with its versions, notes as plain text, and GitHub errors', async () => {
     setup('viewer');
@@ -136,17 +148,7 @@ describe('the updates screen', () => {
 
   it('updates with the chosen strategy and follows the progress to the end', async () => {
     const api = setup();
-    api.on('POST /api/v1/processes/echo/update', {
-      status: 202,
-      json: {
-        message: 'update started',
-        process: 'echo',
-        update_id: 'upd-1',
-        current_version: 'v1.0.0',
-        target_version: 'v1.1.0',
-        estimated_duration: 30,
-      },
-    });
+    api.on('POST /api/v1/processes/echo/update', UPDATE_STARTED);
     renderApp(<UpdatesScreen />, '/updates');
     await userEvent.click(await screen.findByRole('button', { name: 'Update echo' }));
     await userEvent.selectOptions(
@@ -183,17 +185,7 @@ describe('the updates screen', () => {
 
   it('shows a failed update with its error', async () => {
     const api = setup();
-    api.on('POST /api/v1/processes/echo/update', {
-      status: 202,
-      json: {
-        message: 'update started',
-        process: 'echo',
-        update_id: 'upd-1',
-        current_version: 'v1.0.0',
-        target_version: 'v1.1.0',
-        estimated_duration: 30,
-      },
-    });
+    api.on('POST /api/v1/processes/echo/update', UPDATE_STARTED);
     renderApp(<UpdatesScreen />, '/updates');
     await userEvent.click(await screen.findByRole('button', { name: 'Update echo' }));
     await confirmIn('Update echo', 'Update');
