@@ -1,6 +1,7 @@
 // ESLint: typescript-eslint's recommended rules plus the dependency direction of
 // ../shared/design/ARCHITECTURE.md: shared <- config <- core <- services <- app <- api | cli | tray <- daemon.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const layer = (name) => [`**/${name}`, `**/${name}/**`];
@@ -26,7 +27,7 @@ export default tseslint.config(
       'src/gen/**',
       'node_modules/**',
       'coverage/**',
-      'web/**',
+      'web/dist/**',
       'examples/data/**',
       'examples/logs/**',
       'bench/results/**',
@@ -106,4 +107,22 @@ export default tseslint.config(
       ],
     },
   })),
+  // The dashboard (web/): browser code; it reaches the daemon only over its HTTP API.
+  {
+    files: ['web/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/*', '../../src/**', '../../../src/**'],
+              message: 'web/ talks to the daemon over its API; it imports nothing of the daemon',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
