@@ -5,6 +5,7 @@
  */
 import { QueryClient, QueryObserver } from '@tanstack/react-query';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { credential } from '../api/credential';
 import { LiveEvents } from './live-events';
 
 const FRAME = { time: '2024-01-01T00:00:00Z', host: { cpu_percent: 1 }, processes: [] };
@@ -83,5 +84,22 @@ describe('LiveEvents', () => {
     streams.push('dropped', { count: 3 });
     await vi.waitFor(() => expect(tunnel.fetches()).toBe(2));
     tunnel.unsubscribe();
+  });
+
+  it("brings the login screen up when the daemon refuses the stream's credential", async () => {
+    vi.stubGlobal(
+      'fetch',
+      async () =>
+        new Response(JSON.stringify({ error: 'invalid API key', code: 'unauthenticated' }), {
+          status: 401,
+        }),
+    );
+    let rejected = 0;
+    const unsubscribe = credential.subscribe(() => rejected++);
+    live = new LiveEvents(new QueryClient());
+    live.start();
+    await vi.waitFor(() => expect(rejected).toBe(1));
+    expect(live.snapshot().connected).toBe(false);
+    unsubscribe();
   });
 });

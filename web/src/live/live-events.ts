@@ -4,6 +4,8 @@
  * live charts. Reconnects with back-off when the stream drops. No polling.
  */
 import type { QueryClient } from '@tanstack/react-query';
+import { ApiError } from '../api/client';
+import { credential } from '../api/credential';
 import { readEventStream } from '../api/event-stream';
 import type { DaemonEvent, MetricsFrame } from '../api/types';
 
@@ -67,8 +69,10 @@ export class LiveEvents {
           },
           signal,
         );
-      } catch {
-        // dropped or refused: retry below
+      } catch (error) {
+        // Dropped or refused: retry below. A refused credential (the key was revoked, or the
+        // daemon restarted with other keys) brings the login screen up, as any other request does.
+        if (error instanceof ApiError && error.status === 401) credential.rejected();
       }
       if (signal.aborted) return;
       this.set({ connected: false });
