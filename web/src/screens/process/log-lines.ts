@@ -25,6 +25,25 @@ export function filterLines(lines: readonly LogLine[], search: string): LogLine[
   return lines.filter((line) => line.text.toLowerCase().includes(needle));
 }
 
+/** `text` cut around each case-insensitive occurrence of `search`, for highlighting matches. */
+export function splitMatches(
+  text: string,
+  search: string,
+): Array<{ text: string; match: boolean }> {
+  const needle = search.trim().toLowerCase();
+  if (needle === '') return [{ text, match: false }];
+  const parts: Array<{ text: string; match: boolean }> = [];
+  const lower = text.toLowerCase();
+  let from = 0;
+  for (let at = lower.indexOf(needle); at >= 0; at = lower.indexOf(needle, from)) {
+    if (at > from) parts.push({ text: text.slice(from, at), match: false });
+    parts.push({ text: text.slice(at, at + needle.length), match: true });
+    from = at + needle.length;
+  }
+  if (from < text.length) parts.push({ text: text.slice(from), match: false });
+  return parts;
+}
+
 /** The logs route: the tail, optionally one instance (index or id), optionally followed. */
 export function logsPath(process: string, instance: string, follow: boolean): string {
   const query = new URLSearchParams({ tail: '200' });

@@ -7,7 +7,14 @@ import { get } from '../../api/client';
 import { readEventStream } from '../../api/event-stream';
 import type { Instance } from '../../api/types';
 import { ErrorState, formatTime } from '../../components/ui';
-import { MAX_LINES, appendBounded, filterLines, logsPath, type LogLine } from './log-lines';
+import {
+  MAX_LINES,
+  appendBounded,
+  filterLines,
+  logsPath,
+  splitMatches,
+  type LogLine,
+} from './log-lines';
 
 /** New lines are added to the view at most this often (a busy log must not re-render per line). */
 const FLUSH_MS = 100;
@@ -154,7 +161,10 @@ export function LogViewer({ name, instances }: { name: string; instances: Instan
               visible.map((line, i) => (
                 <div key={i} className={`log-line log-${line.stream}`} data-stream={line.stream}>
                   <time dateTime={line.time}>{formatTime(line.time)}</time>{' '}
-                  <span className="log-instance">#{line.instance}</span> {line.text}
+                  <span className="log-instance">#{line.instance}</span>{' '}
+                  {splitMatches(line.text, search).map((part, n) =>
+                    part.match ? <mark key={n}>{part.text}</mark> : part.text,
+                  )}
                 </div>
               ))
             )}

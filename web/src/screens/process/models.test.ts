@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { DaemonEvent } from '../../api/types';
 import { frame, instanceMetrics, webEvents, webMetrics } from './fixtures';
-import { MAX_LINES, appendBounded, filterLines, logsPath, type LogLine } from './log-lines';
+import {
+  MAX_LINES,
+  appendBounded,
+  filterLines,
+  logsPath,
+  splitMatches,
+  type LogLine,
+} from './log-lines';
 import { historySeries, latestMetrics, liveSeries } from './series';
 import { MAX_TIMELINE, describeEvent, mergeEvents } from './timeline';
 
@@ -120,5 +127,20 @@ describe('timeline', () => {
         code: 'binary_not_found',
       }),
     ).toBe('no binary · (binary_not_found)');
+  });
+});
+
+describe('splitMatches', () => {
+  it('cuts a line around every case-insensitive match, keeping the original text', () => {
+    expect(splitMatches('Got SIGTERM, sigterm again', ' sigterm ')).toEqual([
+      { text: 'Got ', match: false },
+      { text: 'SIGTERM', match: true },
+      { text: ', ', match: false },
+      { text: 'sigterm', match: true },
+      { text: ' again', match: false },
+    ]);
+    expect(splitMatches('no match here', 'xyz')).toEqual([{ text: 'no match here', match: false }]);
+    expect(splitMatches('anything', '  ')).toEqual([{ text: 'anything', match: false }]);
+    expect(splitMatches('aaa', 'a').filter((p) => p.match)).toHaveLength(3);
   });
 });
