@@ -1,27 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { updateStatus as status } from '../../test/helpers/update-status.js';
 import { DaemonError } from '../shared/index.js';
 import { followUpdate } from './update-follow.js';
 import type { UpdateStatusView } from './update-use-cases.js';
-
-function status(
-  phase: UpdateStatusView['status'],
-  progress: number,
-  message: string = phase,
-): UpdateStatusView {
-  return {
-    update_id: 'u1',
-    process_name: 'web',
-    status: phase,
-    progress,
-    message,
-    timestamp: 1_700_000_000_123 + progress,
-    kind: 'update',
-    from_version: 'v1',
-    to_version: 'v2',
-    strategy: 'rolling',
-    started_at: 1_700_000_000_000,
-  };
-}
 
 /** A watch the test drives: `emit` is the update service telling its listeners. */
 function fakeWatch(initial: UpdateStatusView) {

@@ -4,61 +4,16 @@
  * service and the supervisor's rolling deploy, never with fewer ready instances than before; a
  * release that never becomes healthy (v3) is rolled back automatically to the one before.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { configFromYaml } from '../helpers/config.js';
-import { NodeProcessDriver, Supervisor } from '../../src/core/index.js';
-import {
-  GithubClient,
-  releaseHook,
-  supervisorDeployPort,
-  UpdateService,
-  VersionStore,
-} from '../../src/services/updates/index.js';
-import { systemClock } from '../../src/shared/index.js';
-import { startFakeGithub } from '../fakes/github.js';
-import { ECHO_ASSET, ECHO_REPO, echoArchive, echoProcessYaml } from '../helpers/echo-releases.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { ECHO_ASSET, ECHO_REPO, echoArchive } from '../helpers/echo-releases.js';
+import { startUpdateRig } from '../helpers/update-rig.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const REPO = ECHO_REPO;
 
 describe.runIf(process.platform === 'linux')('hot deploys to real instances', () => {
   it('rolls v1 → v2 out one instance at a time, and rolls a v3 that fails health back to v2', async () => {
-    const dir = tempDir();
-    const github = await startFakeGithub();
-    onTestFinished(() => github.close());
-    const binaries = join(dir, 'binaries');
-    mkdirSync(binaries);
-    const config = configFromYaml(
-      dir,
-      `
-paths: { binaries: binaries }
-processes:
-${echoProcessYaml()}`,
-    );
-    const store = new VersionStore({
-      file: join(dir, 'data', 'versions.json'),
-      binariesDir: binaries,
-      clock: systemClock,
-    });
-    await store.load();
-    const supervisor = new Supervisor({
-      config,
-      driver: new NodeProcessDriver(),
-      hooks: [releaseHook(store)],
-    });
-    onTestFinished(() => supervisor.shutdown());
-    const updates = new UpdateService({
-      github: new GithubClient({ apiUrl: github.apiUrl, clock: systemClock }),
-      store,
-      deploy: supervisorDeployPort(supervisor),
-      binariesDir: binaries,
-      clock: systemClock,
-      platform: 'linux',
-      arch: process.arch,
-    });
+    const { github, store, supervisor, service: updates } = await startUpdateRig();
     const program = () => supervisor.program('echo');
     const versions = () =>
       program()

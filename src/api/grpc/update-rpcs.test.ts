@@ -4,31 +4,14 @@
  * deploy port and the release hook, with instances that really run each release (a script that
  * starts the echo fixture, health-checked over gRPC).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { configFromYaml } from '../../../test/helpers/config.js';
-import { startFakeGithub } from '../../../test/fakes/github.js';
-import {
-  ECHO_ASSET,
-  ECHO_REPO,
-  echoArchive,
-  echoProcessYaml,
-} from '../../../test/helpers/echo-releases.js';
-import { tempDir } from '../../../test/helpers/temp-dir.js';
+import { ECHO_ASSET, ECHO_REPO, echoArchive } from '../../../test/helpers/echo-releases.js';
+import { startUpdateRig } from '../../../test/helpers/update-rig.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
 import { createApp, type UpdatesSource } from '../../app/index.js';
-import { NodeProcessDriver, Supervisor } from '../../core/index.js';
 import { ProcessManager, type UpdateStatus } from '../../gen/proto/process_manager_pb.js';
-import {
-  GithubClient,
-  releaseHook,
-  supervisorDeployPort,
-  UpdateService,
-  VersionStore,
-} from '../../services/updates/index.js';
 import { systemClock } from '../../shared/index.js';
 import { AuthPolicy } from '../auth/index.js';
 import { ERROR_CODE_METADATA } from './grpc-status.js';
@@ -37,18 +20,9 @@ import { startGrpcServer } from './server.js';
 const REPO = ECHO_REPO;
 
 async function setup() {
-  const dir = tempDir();
-  const github = await startFakeGithub();
-  onTestFinished(() => github.close());
-  const binaries = join(dir, 'binaries');
-  mkdirSync(binaries);
   // echo: updated from acme/echo; ghost: a repository without releases; plain: no repository.
-  const config = configFromYaml(
-    dir,
-    `
-paths: { binaries: binaries }
-processes:
-${echoProcessYaml()}  - name: ghost
+  const { config, github, githubClient, store, supervisor, service } =
+    await startUpdateRig(`  - name: ghost
     repository: acme/ghost
     instances: 0
     min_instances: 0
@@ -58,31 +32,7 @@ ${echoProcessYaml()}  - name: ghost
     instances: 0
     min_instances: 0
     secrets: { enabled: false }
-`,
-  );
-  const store = new VersionStore({
-    file: join(dir, 'data', 'versions.json'),
-    binariesDir: binaries,
-    clock: systemClock,
-  });
-  await store.load();
-  const supervisor = new Supervisor({
-    config,
-    driver: new NodeProcessDriver(),
-    hooks: [releaseHook(store)],
-    platform: 'linux',
-  });
-  onTestFinished(() => supervisor.shutdown());
-  const githubClient = new GithubClient({ apiUrl: github.apiUrl, clock: systemClock });
-  const service = new UpdateService({
-    github: githubClient,
-    store,
-    deploy: supervisorDeployPort(supervisor),
-    binariesDir: binaries,
-    clock: systemClock,
-    platform: 'linux',
-    arch: process.arch,
-  });
+`);
   // Counts the watches the edge holds: a cancelled WatchUpdate must let go of its own.
   const watches = { open: 0 };
   const source: UpdatesSource = {

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
+import { updateStatus as status } from '../../../test/helpers/update-status.js';
 import type { UpdateStatusView } from '../../app/index.js';
 import {
   availableUpdatesMessage,
@@ -11,27 +12,6 @@ import {
   versionInfoMessage,
 } from './update-views.js';
 
-function status(
-  phase: UpdateStatusView['status'],
-  progress: number,
-  message: string = phase,
-): UpdateStatusView {
-  return {
-    update_id: 'u1',
-    process_name: 'web',
-    status: phase,
-    progress,
-    message,
-    timestamp: 1_700_000_000_123 + progress,
-    kind: 'update',
-    from_version: 'v1',
-    to_version: 'v2',
-    strategy: 'rolling',
-    started_at: 1_700_000_000_000,
-  };
-}
-
-/** A watch the test drives: `emit` is the update service telling its listeners. */
 describe('update views', () => {
   it('maps the started, rollback, version and available views field by field', () => {
     expect(
